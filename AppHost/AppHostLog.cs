@@ -1,0 +1,9 @@
+using Microsoft.Extensions.Logging;
+
+namespace Milvus.Orleans.AppHost;
+
+internal static partial class AppHostLog
+{
+    [LoggerMessage(Level = LogLevel.Information, Message = "Orleans cluster id: {ClusterId} (clients outside the AppHost pass it as Orleans:ClusterId); data in {DataPath}")]
+    public static partial void ClusterNamed(ILogger logger, string clusterId, string dataPath);
+}

@@ -1,0 +1,37 @@
+using System.Net.Sockets;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+
+namespace Milvus.Orleans.AppHost;
+
+/// <summary>
+/// Ready once the endpoint accepts a TCP connection, so dependents wait for a server that listens rather than
+/// for a process that merely started.
+/// </summary>
+internal static class TcpHealthCheck
+{
+    public static IResourceBuilder<T> WithTcpHealthCheck<T>(this IResourceBuilder<T> resource, EndpointReference endpoint)
+        where T : IResource
+    {
+        var key = $"{resource.Resource.Name}-tcp";
+        resource.ApplicationBuilder.Services.AddHealthChecks().AddAsyncCheck(key, async cancellationToken =>
+        {
+            if (!endpoint.IsAllocated)
+            {
+                return HealthCheckResult.Unhealthy($"{endpoint.EndpointName} has no port yet.");
+            }
+
+            try
+            {
+                using var client = new TcpClient();
+                await client.ConnectAsync(endpoint.Host, endpoint.Port, cancellationToken);
+                return HealthCheckResult.Healthy();
+            }
+            catch (SocketException ex)
+            {
+                return HealthCheckResult.Unhealthy($"{endpoint.Host}:{endpoint.Port} refused the connection.", ex);
+            }
+        });
+        return resource.WithHealthCheck(key);
+    }
+}

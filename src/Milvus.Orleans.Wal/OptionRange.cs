@@ -1,0 +1,32 @@
+using Microsoft.Extensions.Options;
+
+namespace Milvus.Orleans.Wal;
+
+/// <summary>
+/// An allowed closed range of a numeric configuration key. Failures name the key, the range and the value
+/// found, so an operator can fix the setting without reading code.
+/// </summary>
+internal sealed record OptionRange(string Key, long Min, long Max, string Unit = "")
+{
+    /// <summary>The failures of every (range, value) pair, in order.</summary>
+    public static List<string> Check(params ReadOnlySpan<(OptionRange Range, long Value)> checks)
+    {
+        var failures = new List<string>();
+        foreach (var (range, value) in checks)
+        {
+            if (value < range.Min || value > range.Max)
+            {
+                var unit = range.Unit.Length == 0 ? string.Empty : " " + range.Unit;
+                failures.Add($"{range.Key} = {value} is out of range: allowed {range.Min}..{range.Max}{unit}.");
+            }
+        }
+
+        return failures;
+    }
+
+    public static ValidateOptionsResult Validate(params ReadOnlySpan<(OptionRange Range, long Value)> checks) =>
+        ToResult(Check(checks));
+
+    public static ValidateOptionsResult ToResult(List<string> failures) =>
+        failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+}

@@ -1,0 +1,87 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
+using Milvus.Orleans.Streaming.Configuration;
+using Milvus.Orleans.Wal;
+
+namespace Milvus.Orleans.Streaming.Tests.Configuration;
+
+/// <summary>Every <c>Milvus</c> key of DESIGN §10 is checked by the validator that runs when the silo starts.</summary>
+public sealed class MilvusOptionsValidationTests
+{
+    [Theory]
+    [InlineData("Milvus:Wal:BufferSizeMb", "10", "Milvus:Wal:BufferSizeMb = 10 is out of range: allowed 64..4096 MB.")]
+    [InlineData("Milvus:Wal:BufferSizeMb", "4097", "Milvus:Wal:BufferSizeMb = 4097 is out of range: allowed 64..4096 MB.")]
+    [InlineData("Milvus:Wal:Path", "", "Milvus:Wal:Path is empty: the local storage needs a directory.")]
+    [InlineData("Milvus:Streaming:PChannels", "0", "Milvus:Streaming:PChannels = 0 is out of range: allowed 1..1024.")]
+    [InlineData("Milvus:Streaming:TimeTickMs", "5", "Milvus:Streaming:TimeTickMs = 5 is out of range: allowed 10..10000 ms.")]
+    [InlineData("Milvus:Segment:MaxSizeMb", "0", "Milvus:Segment:MaxSizeMb = 0 is out of range: allowed 1..8192 MB.")]
+    [InlineData("Milvus:Segment:IdleSeconds", "0", "Milvus:Segment:IdleSeconds = 0 is out of range: allowed 1..86400 s.")]
+    [InlineData("Milvus:Segment:LifetimeHours", "721", "Milvus:Segment:LifetimeHours = 721 is out of range: allowed 1..720 h.")]
+    [InlineData("Milvus:Message:MaxBytes", "1024", "Milvus:Message:MaxBytes = 1024 is out of range: allowed 65536..67108864 bytes.")]
+    public void Validate_WhenValueOutOfRange_FailsNamingKeyAndRange(string key, string value, string expected)
+    {
+        var validator = StartupValidator(new() { [key] = value });
+
+        var error = Assert.Throws<OptionsValidationException>(validator.Validate);
+
+        Assert.Equal([expected], error.Failures);
+    }
+
+    [Fact]
+    public void Validate_WhenSeveralValuesOutOfRange_ReportsEachOnce()
+    {
+        var validator = StartupValidator(new()
+        {
+            ["Milvus:Wal:BufferSizeMb"] = "10",
+            ["Milvus:Streaming:PChannels"] = "2000",
+        });
+
+        var error = Assert.Throws<AggregateException>(validator.Validate);
+
+        var failures = error.InnerExceptions.Cast<OptionsValidationException>().SelectMany(e => e.Failures).Order(StringComparer.Ordinal);
+        Assert.Equal(
+            [
+                "Milvus:Streaming:PChannels = 2000 is out of range: allowed 1..1024.",
+                "Milvus:Wal:BufferSizeMb = 10 is out of range: allowed 64..4096 MB.",
+            ],
+            failures);
+    }
+
+    [Fact]
+    public void Validate_WhenStorageIsUnknown_FailsNamingKey()
+    {
+        var validator = StartupValidator(new() { ["Milvus:Wal:Storage"] = "disk" });
+
+        var error = Assert.Throws<InvalidOperationException>(validator.Validate);
+
+        Assert.Contains("Milvus:Wal:Storage", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Validate_WhenNothingConfigured_AcceptsTheDocumentedDefaults()
+    {
+        var services = Services([]);
+
+        services.GetRequiredService<IStartupValidator>().Validate();
+
+        var wal = services.GetRequiredService<IOptions<WalOptions>>().Value;
+        var streaming = services.GetRequiredService<IOptions<StreamingOptions>>().Value;
+        var message = services.GetRequiredService<IOptions<MessageOptions>>().Value;
+        Assert.Equal((true, true, 256, WalStorageKind.Local), (wal.Enable, wal.RecoveryErrorIgnore, wal.BufferSizeMb, wal.Storage));
+        Assert.Equal((16, 200), (streaming.PChannels, streaming.TimeTickMs));
+        Assert.Equal(2 * 1024 * 1024, message.MaxBytes);
+    }
+
+    private static IStartupValidator StartupValidator(Dictionary<string, string?> settings) =>
+        Services(settings).GetRequiredService<IStartupValidator>();
+
+    private static ServiceProvider Services(Dictionary<string, string?> settings)
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(settings).Build();
+        var builder = Host.CreateEmptyApplicationBuilder(new());
+        builder.UseOrleans(silo => silo.AddMilvusStreaming(configuration));
+        return builder.Services.BuildServiceProvider();
+    }
+}
