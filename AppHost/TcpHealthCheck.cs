@@ -29,7 +29,8 @@ internal static class TcpHealthCheck
             }
             catch (SocketException ex)
             {
-                return HealthCheckResult.Unhealthy($"{endpoint.Host}:{endpoint.Port} refused the connection.", ex);
+                // Expected while the server boots: the message is enough, a stack trace per probe is noise.
+                return HealthCheckResult.Unhealthy($"{endpoint.Host}:{endpoint.Port}: {ex.SocketErrorCode}.");
             }
         });
         return resource.WithHealthCheck(key);
