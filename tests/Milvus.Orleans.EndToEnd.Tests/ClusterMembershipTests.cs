@@ -5,11 +5,9 @@ public sealed class ClusterMembershipTests
     [Fact]
     public async Task Cluster_WhenTheSiloHostingTheTsoStops_ConvergesToTwoActiveSilosAndCallsSucceed()
     {
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
-        timeout.CancelAfter(TimeSpan.FromMinutes(5));
-        var ct = timeout.Token;
-        var data = Directory.CreateTempSubdirectory("milvus-e2e-");
-        await using var run = await AppHostRun.StartAsync(data.FullName, ct);
+        using var scope = new TestScope(TimeSpan.FromMinutes(5));
+        var ct = scope.Token;
+        await using var run = await AppHostRun.StartAsync(scope.DataPath, ct);
 
         // One cluster of three, each silo's own /health Healthy (Active, Redis and Blob reachable).
         var active = await run.WaitForActiveSilosAsync(AppHostRun.Silos, TimeSpan.FromSeconds(60), ct);

@@ -7,10 +7,8 @@ public sealed class MetadataDurabilityTests
     [Fact]
     public async Task Metadata_WhenTheAppHostStopsAndStartsAgain_IsStillInGarnet()
     {
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
-        timeout.CancelAfter(TimeSpan.FromMinutes(6));
-        var ct = timeout.Token;
-        var data = Directory.CreateTempSubdirectory("milvus-e2e-");
+        using var scope = new TestScope(TimeSpan.FromMinutes(6));
+        var ct = scope.Token;
 
         // First run: the silos write their membership rows and the TSO its reservation through their Redis client.
         string firstCluster;
@@ -18,7 +16,7 @@ public sealed class MetadataDurabilityTests
         HashEntry[] membersBefore;
         HashEntry[] tsoStateBefore;
         RedisKey tsoKey;
-        await using (var first = await AppHostRun.StartAsync(data.FullName, ct))
+        await using (var first = await AppHostRun.StartAsync(scope.DataPath, ct))
         {
             await first.WaitForActiveSilosAsync(AppHostRun.Silos, TimeSpan.FromSeconds(60), ct);
             lastIssued = await first.Client.AllocateTimestampAsync(ct);
@@ -33,7 +31,7 @@ public sealed class MetadataDurabilityTests
         Assert.NotEmpty(tsoStateBefore);
 
         // Second run on the same data folder: a new Garnet process, port and cluster id.
-        await using var second = await AppHostRun.StartAsync(data.FullName, ct);
+        await using var second = await AppHostRun.StartAsync(scope.DataPath, ct);
         using (var redis = await ConnectionMultiplexer.ConnectAsync(second.RedisConnectionString))
         {
             var membersAfter = await redis.GetDatabase().HashGetAllAsync(MembersKey(firstCluster));

@@ -7,8 +7,7 @@ public sealed class SiloConfigurationTests
     [Fact]
     public async Task Silo_WhenBufferSizeIsBelowTheRange_RefusesToStartNamingKeyAndRange()
     {
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
-        timeout.CancelAfter(TimeSpan.FromMinutes(1));
+        using var scope = new TestScope(TimeSpan.FromMinutes(1));
         var start = new ProcessStartInfo("dotnet", [SiloAssemblyPath()])
         {
             RedirectStandardError = true,
@@ -26,9 +25,9 @@ public sealed class SiloConfigurationTests
         };
 
         using var silo = Process.Start(start)!;
-        var stderr = silo.StandardError.ReadToEndAsync(timeout.Token);
-        var stdout = silo.StandardOutput.ReadToEndAsync(timeout.Token);
-        await silo.WaitForExitAsync(timeout.Token);
+        var stderr = silo.StandardError.ReadToEndAsync(scope.Token);
+        var stdout = silo.StandardOutput.ReadToEndAsync(scope.Token);
+        await silo.WaitForExitAsync(scope.Token);
 
         Assert.Equal(2, silo.ExitCode);
         Assert.Contains("Milvus:Wal:BufferSizeMb = 10 is out of range: allowed 64..4096 MB.", await stderr, StringComparison.Ordinal);
