@@ -1,0 +1,162 @@
+using System.Collections.Concurrent;
+using System.Runtime.CompilerServices;
+
+namespace Milvus.Orleans.Wal.Storage;
+
+/// <summary>
+/// Logs as folders of segment files on a directory every silo can reach:
+/// <c>{Path}/{log}/{base position:D20}.seg</c>, plus <c>term</c> (the newest writer's term) and <c>lock</c>
+/// (flocked around every takeover, batch and truncation, so a fenced writer can never write).
+/// </summary>
+public sealed class LocalWalStorage(LocalWalOptions options, TimeProvider? timeProvider = null) : IWalStorage
+{
+    private readonly ConcurrentDictionary<string, LocalLogTail> _tails = new(StringComparer.Ordinal);
+    private long _corruptRecordsSkipped;
+
+    internal LocalWalOptions Options { get; } = options;
+
+    internal TimeProvider Time { get; } = timeProvider ?? TimeProvider.System;
+
+    /// <summary>Corrupt records skipped by readers and writer recovery since this storage was created.</summary>
+    public long CorruptRecordsSkipped => Interlocked.Read(ref _corruptRecordsSkipped);
+
+    public async ValueTask<IWalWriter> OpenWriterAsync(string log, long term, CancellationToken cancellationToken)
+    {
+        WalLogName.Validate(log);
+        // Taking the lock may wait for another writer's batch; keep that off the caller's scheduler.
+        var writer = await Task.Run(() => LocalWalWriter.Open(this, log, Directory(log), term), cancellationToken).ConfigureAwait(false);
+        var replaced = _tails.TryGetValue(log, out var previous) ? previous : null;
+        _tails[log] = writer.Tail;
+        // Readers waiting on the fenced writer's signal must look again, now at the new writer's tail.
+        replaced?.Signal.Pulse();
+        return writer;
+    }
+
+    public async IAsyncEnumerable<WalRecord> ReadAsync(
+        string log, WalPosition from, bool follow, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        WalLogName.Validate(log);
+        var directory = Directory(log);
+        var next = from.Value;
+        while (true)
+        {
+            // Capture the wake-up before reading, so an append between the read and the wait is not missed.
+            var tail = _tails.TryGetValue(log, out var t) ? t : null;
+            var appended = tail?.Signal.Next;
+            var end = tail?.DurableEnd ?? long.MaxValue;
+            foreach (var record in ReadDurable(log, directory, next, end))
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                yield return record;
+                next = record.Next.Value;
+            }
+
+            if (!follow)
+            {
+                yield break;
+            }
+
+            // A writer in another process publishes nothing here: look again after a short while.
+            await (appended?.WaitAsync(cancellationToken) ?? Task.Delay(Options.PollInterval, Time, cancellationToken)).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>The writer closed: its readers stop waiting on it and fall back to looking at the files.</summary>
+    internal void Forget(LocalLogTail tail)
+    {
+        _tails.TryRemove(new(tail.Log, tail));
+        tail.Signal.Pulse();
+    }
+
+    internal void CountCorrupt(int count) => Interlocked.Add(ref _corruptRecordsSkipped, count);
+
+    private string Directory(string log) => Path.Combine(Options.Path, log);
+
+    /// <summary>Records from <paramref name="from"/> up to <paramref name="end"/> (exclusive), across segments.</summary>
+    private IEnumerable<WalRecord> ReadDurable(string log, string directory, long from, long end)
+    {
+        var bases = SegmentFiles.List(directory);
+        for (var i = 0; i < bases.Count; i++)
+        {
+            var segmentEnd = i + 1 < bases.Count ? bases[i + 1] : long.MaxValue;
+            if (segmentEnd <= from)
+            {
+                continue;
+            }
+
+            foreach (var record in ReadSegment(log, directory, bases[i], from, Math.Min(end, segmentEnd)))
+            {
+                yield return record;
+            }
+        }
+    }
+
+    private IEnumerable<WalRecord> ReadSegment(string log, string directory, long baseLsn, long from, long end)
+    {
+        var name = SegmentFiles.Name(baseLsn);
+        Microsoft.Win32.SafeHandles.SafeFileHandle file;
+        try
+        {
+            file = File.OpenHandle(Path.Combine(directory, name), FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+        }
+        catch (FileNotFoundException)
+        {
+            yield break; // truncated away meanwhile
+        }
+
+        using (file)
+        {
+            var limit = Math.Min(RandomAccess.GetLength(file), end - baseLsn);
+            var start = Math.Max(0, from - baseLsn);
+            // An id is a frame boundary; anything else (a position inside a record) is found by walking from 0.
+            var offset = start > 0 && SegmentFiles.Read(file, start, limit).Status == WalFrame.Status.Valid ? start : 0;
+            while (offset < limit)
+            {
+                var frame = SegmentFiles.Read(file, offset, limit);
+                if (frame.Status == WalFrame.Status.Valid)
+                {
+                    var id = baseLsn + offset;
+                    offset += frame.Size;
+                    if (id >= from)
+                    {
+                        yield return new WalRecord(new(id), new(baseLsn + offset), frame.Type, frame.Payload);
+                    }
+
+                    continue;
+                }
+
+                var resume = SegmentFiles.FindNextFrame(file, offset + 1, limit);
+                if (resume < 0)
+                {
+                    yield break; // the end of what is written so far (or a torn tail the next writer cuts)
+                }
+
+                if (!Options.RecoveryErrorIgnore)
+                {
+                    throw new WalCorruptException(log, name, offset);
+                }
+
+                CountCorrupt(1);
+                offset = resume;
+            }
+        }
+    }
+}
+
+/// <summary>What readers in this process learn from the log's writer: its durable end and when it moves.</summary>
+internal sealed class LocalLogTail(string log, long durableEnd)
+{
+    private long _durableEnd = durableEnd;
+
+    public string Log { get; } = log;
+
+    public AppendSignal Signal { get; } = new();
+
+    public long DurableEnd => Interlocked.Read(ref _durableEnd);
+
+    public void Advance(long durableEnd)
+    {
+        Interlocked.Exchange(ref _durableEnd, durableEnd);
+        Signal.Pulse();
+    }
+}

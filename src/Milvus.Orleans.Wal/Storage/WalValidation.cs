@@ -1,0 +1,38 @@
+namespace Milvus.Orleans.Wal.Storage;
+
+/// <summary>Log names become file and blob names, so they are restricted to a safe alphabet.</summary>
+internal static class WalLogName
+{
+    public const int MaxLength = 128;
+
+    public static void Validate(string log)
+    {
+        ArgumentNullException.ThrowIfNull(log);
+        if (log.Length is 0 or > MaxLength || !log.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_'))
+        {
+            throw new ArgumentException(
+                $"Log name '{log}' is invalid: 1..{MaxLength} characters of a-z, A-Z, 0-9, '-' and '_'.", nameof(log));
+        }
+    }
+}
+
+internal static class WalEntries
+{
+    public static void Validate(IReadOnlyList<WalEntry> entries)
+    {
+        ArgumentNullException.ThrowIfNull(entries);
+        if (entries.Count == 0)
+        {
+            throw new ArgumentException("Nothing to append: the batch is empty.", nameof(entries));
+        }
+
+        foreach (var entry in entries)
+        {
+            if (entry.Payload.Length > WalFrame.MaxPayload)
+            {
+                throw new ArgumentException(
+                    $"A record of {entry.Payload.Length} bytes exceeds the largest WAL record, {WalFrame.MaxPayload} bytes.", nameof(entries));
+            }
+        }
+    }
+}
