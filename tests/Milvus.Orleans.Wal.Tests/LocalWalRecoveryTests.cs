@@ -16,9 +16,13 @@ public sealed class LocalWalRecoveryTests : IDisposable
     {
         var ct = TestContext.Current.CancellationToken;
         var ids = await WriteRecords(Storage(), 20);
-        var segment = SegmentPath(0);
-        var frame = File.ReadAllBytes(segment)[..WalFrame.SizeOf(4)];
-        await File.AppendAllBytesAsync(segment, frame.AsSpan(0, 9).ToArray(), ct); // a write cut off mid-header
+        // A write cut off mid-header, right after the last record (the file beyond is preallocated zeros).
+        using (var segment = File.OpenHandle(SegmentPath(0), FileMode.Open, FileAccess.ReadWrite))
+        {
+            var frame = new byte[WalFrame.SizeOf(4)];
+            RandomAccess.Read(segment, frame, 0);
+            RandomAccess.Write(segment, frame.AsSpan(0, 9), ids[^1].Value + WalFrame.SizeOf(4));
+        }
 
         var storage = Storage();
         await using var writer = (LocalWalWriter)await storage.OpenWriterAsync(Log, 2, ct);
@@ -45,6 +49,24 @@ public sealed class LocalWalRecoveryTests : IDisposable
         Assert.Equal(ids.Where((_, i) => i != 7), records.Select(r => r.Id));
         Assert.Equal(Enumerable.Range(0, 20).Where(i => i != 7), records.Select(r => BitConverter.ToInt32(r.Payload.Span)));
         Assert.Equal(2, storage.CorruptRecordsSkipped); // once by the writer's recovery, once by the reader
+    }
+
+    [Fact]
+    public async Task ReadAsync_WhenARecordHeaderInTheMiddleIsZeroedAndIgnored_SkipsOnlyThatRecord()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var ids = await WriteRecords(Storage(), 20);
+        using (var segment = File.OpenHandle(SegmentPath(0), FileMode.Open, FileAccess.Write))
+        {
+            RandomAccess.Write(segment, new byte[WalFrame.HeaderSize], ids[7].Value); // a lost sector reads as zeros
+        }
+
+        var storage = Storage();
+        await using var writer = (LocalWalWriter)await storage.OpenWriterAsync(Log, 2, ct);
+        var records = await ReadAll(storage);
+
+        Assert.Equal(new WalRecoveryReport(0, 1), writer.Recovery);
+        Assert.Equal(ids.Where((_, i) => i != 7), records.Select(r => r.Id));
     }
 
     [Fact]

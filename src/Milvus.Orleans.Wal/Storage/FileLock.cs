@@ -6,8 +6,9 @@ namespace Milvus.Orleans.Wal.Storage;
 /// <summary>
 /// The POSIX calls .NET does not expose: <c>flock</c>, which belongs to the open file (unlike the fcntl
 /// locks behind <see cref="FileStream.Lock"/>, which are per process), so two writers in one process exclude
-/// each other too, and the kernel releases a crashed process's locks; and <c>fsync</c> of a directory, which
-/// makes a created or deleted segment file durable.
+/// each other too, and the kernel releases a crashed process's locks; <c>fsync</c> of a directory, which
+/// makes a created or deleted segment file durable; <c>fdatasync</c> and <c>fallocate</c>, which together
+/// keep a flush from committing file-size metadata on every append.
 /// </summary>
 internal static partial class FileLock
 {
@@ -18,6 +19,12 @@ internal static partial class FileLock
     public static void Acquire(SafeFileHandle file) => Check(Flock(file, LockExclusive), "flock");
 
     public static void Release(SafeFileHandle file) => Check(Flock(file, Unlock), "flock unlock");
+
+    /// <summary>Flushes a file's data (and its size, if it changed) without its other metadata.</summary>
+    public static void SyncData(SafeFileHandle file) => Check(Fdatasync(file), "fdatasync");
+
+    /// <summary>Gives the file <paramref name="length"/> bytes of allocated, zeroed space, so appends do not grow it.</summary>
+    public static void Preallocate(SafeFileHandle file, long length) => Check(Fallocate(file, 0, 0, length), "fallocate");
 
     public static void SyncDirectory(string path)
     {
@@ -40,6 +47,12 @@ internal static partial class FileLock
 
     [LibraryImport("libc", EntryPoint = "open", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     private static partial int Open(string path, int flags);
+
+    [LibraryImport("libc", EntryPoint = "fdatasync", SetLastError = true)]
+    private static partial int Fdatasync(SafeFileHandle file);
+
+    [LibraryImport("libc", EntryPoint = "fallocate", SetLastError = true)]
+    private static partial int Fallocate(SafeFileHandle file, int mode, long offset, long length);
 
     [LibraryImport("libc", EntryPoint = "fsync", SetLastError = true)]
     private static partial int Fsync(SafeFileHandle file);

@@ -84,14 +84,17 @@ public sealed class LocalWalStorage(LocalWalOptions options, TimeProvider? timeP
                 continue;
             }
 
-            foreach (var record in ReadSegment(log, directory, bases[i], from, Math.Min(end, segmentEnd)))
+            // Below a known durable end, or in a sealed segment, every byte was written: a frame that looks
+            // unwritten there is damage to skip past, not the end of the log.
+            var written = end != long.MaxValue || i + 1 < bases.Count;
+            foreach (var record in ReadSegment(log, directory, bases[i], from, Math.Min(end, segmentEnd), written))
             {
                 yield return record;
             }
         }
     }
 
-    private IEnumerable<WalRecord> ReadSegment(string log, string directory, long baseLsn, long from, long end)
+    private IEnumerable<WalRecord> ReadSegment(string log, string directory, long baseLsn, long from, long end, bool written)
     {
         var name = SegmentFiles.Name(baseLsn);
         Microsoft.Win32.SafeHandles.SafeFileHandle file;
@@ -125,10 +128,11 @@ public sealed class LocalWalStorage(LocalWalOptions options, TimeProvider? timeP
                     continue;
                 }
 
-                var resume = SegmentFiles.FindNextFrame(file, offset + 1, limit);
+                // Otherwise Incomplete is the end of what is written so far (or a torn tail the next writer cuts).
+                var resume = frame.Status == WalFrame.Status.Corrupt || written ? SegmentFiles.FindNextFrame(file, offset + 1, limit) : -1;
                 if (resume < 0)
                 {
-                    yield break; // the end of what is written so far (or a torn tail the next writer cuts)
+                    yield break;
                 }
 
                 if (!Options.RecoveryErrorIgnore)

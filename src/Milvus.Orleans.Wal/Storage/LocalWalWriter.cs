@@ -173,7 +173,7 @@ internal sealed class LocalWalWriter : IWalWriter
         var bases = SegmentFiles.List(directory);
         if (bases.Count == 0)
         {
-            return (CreateSegment(directory, 0), 0, 0, WalRecoveryReport.Clean);
+            return (CreateSegment(storage, directory, 0), 0, 0, WalRecoveryReport.Clean);
         }
 
         var last = bases[^1];
@@ -194,14 +194,17 @@ internal sealed class LocalWalWriter : IWalWriter
                 storage.CountCorrupt(corrupt.Count);
             }
 
+            // Past the last whole record: a torn write (never acknowledged) and/or preallocated zeros. Cut it all,
+            // then preallocate afresh so appends overwrite zeros rather than stale bytes.
+            var tornBytes = TornBytes(segment, validEnd, length);
             if (validEnd < length)
             {
-                // A torn tail: bytes of a write that never completed, so never acknowledged. Cut them.
                 RandomAccess.SetLength(segment, validEnd);
-                RandomAccess.FlushToDisk(segment);
             }
 
-            return (segment, last, validEnd, new WalRecoveryReport(length - validEnd, corrupt.Count));
+            FileLock.Preallocate(segment, Math.Max(validEnd, storage.Options.SegmentBytes));
+            RandomAccess.FlushToDisk(segment);
+            return (segment, last, validEnd, new WalRecoveryReport(tornBytes, corrupt.Count));
         }
         catch
         {
@@ -210,10 +213,30 @@ internal sealed class LocalWalWriter : IWalWriter
         }
     }
 
-    private static SafeFileHandle CreateSegment(string directory, long baseLsn)
+    /// <summary>Bytes after the last whole record that are not preallocated zeros.</summary>
+    private static long TornBytes(SafeFileHandle segment, long validEnd, long length)
+    {
+        var buffer = new byte[64 * 1024];
+        long lastNonZero = validEnd;
+        for (var offset = validEnd; offset < length; offset += buffer.Length)
+        {
+            var read = RandomAccess.Read(segment, buffer, offset);
+            var at = buffer.AsSpan(0, read).LastIndexOfAnyExcept((byte)0);
+            if (at >= 0)
+            {
+                lastNonZero = offset + at + 1;
+            }
+        }
+
+        return lastNonZero - validEnd;
+    }
+
+    private static SafeFileHandle CreateSegment(LocalWalStorage storage, string directory, long baseLsn)
     {
         var segment = File.OpenHandle(Path.Combine(directory, SegmentFiles.Name(baseLsn)), FileMode.CreateNew, FileAccess.ReadWrite, FileShare.ReadWrite | FileShare.Delete);
         FileLock.Release(segment);
+        FileLock.Preallocate(segment, storage.Options.SegmentBytes);
+        RandomAccess.FlushToDisk(segment);
         FileLock.SyncDirectory(directory);
         return segment;
     }
@@ -330,11 +353,12 @@ internal sealed class LocalWalWriter : IWalWriter
         }
     }
 
-    /// <summary>Starts a new segment where the current one ends; the current one is made durable first.</summary>
+    /// <summary>Starts a new segment where the current one ends; the current one is cut to its records and made durable first.</summary>
     private void Roll()
     {
+        RandomAccess.SetLength(_segment, _segmentLength);
         RandomAccess.FlushToDisk(_segment);
-        var next = CreateSegment(_directory, _segmentBase + _segmentLength);
+        var next = CreateSegment(_storage, _directory, _segmentBase + _segmentLength);
         _segment.Dispose();
         _segment = next;
         _segmentBase += _segmentLength;
@@ -346,7 +370,8 @@ internal sealed class LocalWalWriter : IWalWriter
     {
         try
         {
-            RandomAccess.FlushToDisk(_segment);
+            // The segment is preallocated, so its size does not change and fdatasync flushes only the data.
+            FileLock.SyncData(_segment);
         }
         catch (IOException ex)
         {

@@ -45,6 +45,12 @@ internal static class WalFrame
     {
         type = 0;
         payloadLength = 0;
+        // Segments are preallocated with zeros: a zero header is space not written yet, not damage.
+        if (!source[..Math.Min(HeaderSize, source.Length)].ContainsAnyExcept((byte)0))
+        {
+            return Status.Incomplete;
+        }
+
         if (source.Length < HeaderSize)
         {
             return source.Length >= 4 && BinaryPrimitives.ReadUInt32LittleEndian(source) != Magic ? Status.Corrupt : Status.Incomplete;
