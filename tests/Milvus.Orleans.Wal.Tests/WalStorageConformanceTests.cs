@@ -262,3 +262,16 @@ public sealed class LocalWalStorageConformanceTests : WalStorageConformanceTests
 
     protected override void DeleteStorage() => _directory.Delete(recursive: true);
 }
+
+/// <summary>The local back-end behind a 1 MiB write-ahead buffer: followers move between buffer and files.</summary>
+public sealed class BufferedWalStorageConformanceTests : WalStorageConformanceTests
+{
+    private readonly DirectoryInfo _directory = Directory.CreateTempSubdirectory("milvus-wal-");
+
+    protected override IWalStorage CreateStorage() => new BufferedWalStorage(
+        new LocalWalStorage(new LocalWalOptions { Path = _directory.FullName, SegmentBytes = 256 * 1024 }),
+        capacityBytesPerLog: 1024 * 1024,
+        maxAge: TimeSpan.FromMinutes(1));
+
+    protected override void DeleteStorage() => _directory.Delete(recursive: true);
+}

@@ -341,6 +341,8 @@ internal sealed class LocalWalWriter : IWalWriter
 
                 RandomAccess.Write(_segment, buffer.AsSpan(0, used), _segmentLength);
                 _segmentLength += used;
+                WalMetrics.Bytes.Add(used);
+                WalMetrics.BatchSize.Record(batch.Sum(p => p.Entries.Count));
             }
             finally
             {
@@ -372,6 +374,7 @@ internal sealed class LocalWalWriter : IWalWriter
         {
             // The segment is preallocated, so its size does not change and fdatasync flushes only the data.
             FileLock.SyncData(_segment);
+            WalMetrics.Flushes.Add(1);
         }
         catch (IOException ex)
         {
