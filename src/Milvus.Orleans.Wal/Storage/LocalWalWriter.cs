@@ -213,7 +213,10 @@ internal sealed class LocalWalWriter : IWalWriter
         }
     }
 
-    /// <summary>Bytes after the last whole record that are not preallocated zeros.</summary>
+    /// <summary>
+    /// Bytes after the last whole record that are not preallocated zeros. A torn write starts right at the
+    /// last whole record, so the first all-zero chunk ends the search instead of reading the whole preallocation.
+    /// </summary>
     private static long TornBytes(SafeFileHandle segment, long validEnd, long length)
     {
         var buffer = new byte[64 * 1024];
@@ -222,10 +225,12 @@ internal sealed class LocalWalWriter : IWalWriter
         {
             var read = RandomAccess.Read(segment, buffer, offset);
             var at = buffer.AsSpan(0, read).LastIndexOfAnyExcept((byte)0);
-            if (at >= 0)
+            if (at < 0)
             {
-                lastNonZero = offset + at + 1;
+                break;
             }
+
+            lastNonZero = offset + at + 1;
         }
 
         return lastNonZero - validEnd;
