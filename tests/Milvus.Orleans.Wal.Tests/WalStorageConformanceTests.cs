@@ -275,3 +275,11 @@ public sealed class BufferedWalStorageConformanceTests : WalStorageConformanceTe
 
     protected override void DeleteStorage() => _directory.Delete(recursive: true);
 }
+
+/// <summary>Azure append blobs on a real Azurite; small segments, so rolls and truncation are exercised.</summary>
+public sealed class AzureBlobWalStorageConformanceTests(AzuriteFixture azurite) : WalStorageConformanceTests, IClassFixture<AzuriteFixture>
+{
+    protected override IWalStorage CreateStorage() => new Milvus.Orleans.Wal.AzureBlob.AzureBlobWalStorage(
+        azurite.Service.GetBlobContainerClient($"wal-{Guid.NewGuid():N}"),
+        new Milvus.Orleans.Wal.AzureBlob.AzureBlobWalOptions { SegmentBytes = 256 * 1024 });
+}

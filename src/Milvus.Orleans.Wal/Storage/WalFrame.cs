@@ -86,6 +86,20 @@ internal static class WalFrame
         return index < 0 ? -1 : from + index;
     }
 
+    /// <summary>The offset of the first intact frame at or after <paramref name="from"/> in <paramref name="data"/>, or -1.</summary>
+    public static int FindNextFrame(ReadOnlySpan<byte> data, int from)
+    {
+        for (var at = FindNextMagic(data, from); at >= 0; at = FindNextMagic(data, at + 1))
+        {
+            if (TryRead(data[at..], out _, out _) == Status.Valid)
+            {
+                return at;
+            }
+        }
+
+        return -1;
+    }
+
     private static uint Checksum(ReadOnlySpan<byte> frame) =>
         Crc32C.Finish(Crc32C.Append(Crc32C.Append(Crc32C.Seed, frame[4..8]), frame[12..]));
 }
