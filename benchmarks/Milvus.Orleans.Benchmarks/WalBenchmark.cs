@@ -1,3 +1,4 @@
+using Milvus.Orleans.Wal.AzureBlob;
 using Milvus.Orleans.Wal.Storage;
 
 namespace Milvus.Orleans.Benchmarks;
@@ -37,7 +38,17 @@ internal static class WalBenchmark
                 await output.WriteLineAsync($"ratio.local.c64_over_redis_stream.c64={Measurement.Format(c64.PerSecond / redis.PerSecond)} (target >= 2)");
             }
 
-            await output.WriteLineAsync("blob.c64.appends_per_s=not measured (the blob back-end is not built yet)");
+            await using var azurite = await AzuriteProcess.StartAsync(directory.CreateSubdirectory("azurite").FullName);
+            if (azurite is null)
+            {
+                await output.WriteLineAsync("blob.c64.appends_per_s=skipped (no Azurite under .tools/: run the AppHost or the tests once)");
+            }
+            else
+            {
+                var storage = new AzureBlobWalStorage(azurite.Service.GetBlobContainerClient("bench"));
+                var blob = await AppendsAsync(storage, 64, duration);
+                await Print(output, "blob.c64", blob);
+            }
         }
         finally
         {
@@ -45,10 +56,12 @@ internal static class WalBenchmark
         }
     }
 
-    private static async Task<Measurement.Result> LocalAsync(string directory, string log, int concurrency, TimeSpan duration)
+    private static Task<Measurement.Result> LocalAsync(string directory, string log, int concurrency, TimeSpan duration) =>
+        AppendsAsync(new LocalWalStorage(new LocalWalOptions { Path = Path.Combine(directory, "wal-" + log) }), concurrency, duration);
+
+    private static async Task<Measurement.Result> AppendsAsync(IWalStorage storage, int concurrency, TimeSpan duration)
     {
-        var storage = new LocalWalStorage(new LocalWalOptions { Path = Path.Combine(directory, "wal") });
-        await using var writer = await storage.OpenWriterAsync(log, 1, CancellationToken.None);
+        await using var writer = await storage.OpenWriterAsync("bench", 1, CancellationToken.None);
         var payload = new byte[RecordBytes];
         Random.Shared.NextBytes(payload);
         WalEntry[] entry = [new WalEntry(1, payload)];
