@@ -11,11 +11,14 @@ public sealed class LocalWalRecoveryTests : IDisposable
 
     public void Dispose() => _directory.Delete(recursive: true);
 
-    [Fact]
-    public async Task OpenWriterAsync_WhenTheLastWriteIsTorn_CutsItAndKeepsEveryWholeRecord()
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task OpenWriterAsync_WhenTheLastWriteIsTorn_CutsItAndKeepsEveryWholeRecord(bool ignoreCorruption)
     {
+        // A torn tail is a write never acknowledged, not corruption: it is cut whatever RecoveryErrorIgnore says.
         var ct = TestContext.Current.CancellationToken;
-        var ids = await WriteRecords(Storage(), 20);
+        var ids = await WriteRecords(Storage(ignoreCorruption), 20);
         // A write cut off mid-header, right after the last record (the file beyond is preallocated zeros).
         using (var segment = File.OpenHandle(SegmentPath(0), FileMode.Open, FileAccess.ReadWrite))
         {
@@ -24,7 +27,7 @@ public sealed class LocalWalRecoveryTests : IDisposable
             RandomAccess.Write(segment, frame.AsSpan(0, 9), ids[^1].Value + WalFrame.SizeOf(4));
         }
 
-        var storage = Storage();
+        var storage = Storage(ignoreCorruption);
         await using var writer = (LocalWalWriter)await storage.OpenWriterAsync(Log, 2, ct);
         var appended = await writer.AppendAsync([new WalEntry(9, new byte[] { 42 })], ct);
 
