@@ -1,3 +1,4 @@
+using Milvus.Orleans.Testing;
 using Milvus.Orleans.Wal.AzureBlob;
 using Milvus.Orleans.Wal.Storage;
 
@@ -38,17 +39,9 @@ internal static class WalBenchmark
                 await output.WriteLineAsync($"ratio.local.c64_over_redis_stream.c64={Measurement.Format(c64.PerSecond / redis.PerSecond)} (target >= 2)");
             }
 
-            await using var azurite = await AzuriteProcess.StartAsync(directory.CreateSubdirectory("azurite").FullName);
-            if (azurite is null)
-            {
-                await output.WriteLineAsync("blob.c64.appends_per_s=skipped (no Azurite under .tools/: run the AppHost or the tests once)");
-            }
-            else
-            {
-                var storage = new AzureBlobWalStorage(azurite.Service.GetBlobContainerClient("bench"));
-                var blob = await AppendsAsync(storage, 64, duration);
-                await Print(output, "blob.c64", blob);
-            }
+            await using var azurite = await AzuriteServer.StartAsync();
+            var blob = await AppendsAsync(new AzureBlobWalStorage(azurite.Service.GetBlobContainerClient("bench")), 64, duration);
+            await Print(output, "blob.c64", blob);
         }
         finally
         {

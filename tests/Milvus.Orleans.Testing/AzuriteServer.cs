@@ -1,0 +1,123 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
+using Azure.Storage.Blobs;
+
+namespace Milvus.Orleans.Testing;
+
+/// <summary>
+/// A real Azurite blob service on a free loopback port with its data in a temp folder, deleted on dispose.
+/// Installed from npm on first use into the repository's <c>.tools/azurite-tests</c>, apart from the
+/// AppHost's copy, so parallel test projects never run npm in one folder at once.
+/// </summary>
+public sealed class AzuriteServer : IAsyncDisposable
+{
+    private const string Version = "3.37.0";
+    private const string Account = "devstoreaccount1";
+    private const string Key = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==";
+    private readonly Process _process;
+    private readonly DirectoryInfo _data;
+
+    private AzuriteServer(Process process, DirectoryInfo data, int port)
+    {
+        _process = process;
+        _data = data;
+        Service = new BlobServiceClient(
+            $"DefaultEndpointsProtocol=http;AccountName={Account};AccountKey={Key};BlobEndpoint=http://127.0.0.1:{port}/{Account};");
+    }
+
+    public BlobServiceClient Service { get; }
+
+    public static async Task<AzuriteServer> StartAsync()
+    {
+        var prefix = Path.Combine(RepositoryRoot(), ".tools", "azurite-tests");
+        var main = Path.Combine(prefix, "node_modules", "azurite", "dist", "src", "blob", "main.js");
+        if (!File.Exists(main))
+        {
+            Directory.CreateDirectory(prefix);
+            await RunAsync("npm", ["install", "--no-audit", "--no-fund", "--prefix", prefix, $"azurite@{Version}"]).ConfigureAwait(false);
+        }
+
+        var data = Directory.CreateTempSubdirectory("milvus-azurite-");
+        var port = FreePort();
+        var process = Process.Start(new ProcessStartInfo("node",
+            [main, "--blobHost", "127.0.0.1", "--blobPort", port.ToString(CultureInfo.InvariantCulture),
+             "--location", data.FullName, "--skipApiVersionCheck", "--silent"])
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        })!;
+        var server = new AzuriteServer(process, data, port);
+        try
+        {
+            await WaitForPortAsync(port, TimeSpan.FromSeconds(30)).ConfigureAwait(false);
+        }
+        catch
+        {
+            await server.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+
+        return server;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        _process.Kill();
+        await _process.WaitForExitAsync().ConfigureAwait(false);
+        _process.Dispose();
+        _data.Delete(recursive: true);
+    }
+
+    /// <summary>The folder holding <c>Milvus.Orleans.sln</c>, found upwards from the running assembly.</summary>
+    public static string RepositoryRoot()
+    {
+        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
+        {
+            if (File.Exists(Path.Combine(directory.FullName, "Milvus.Orleans.sln")))
+            {
+                return directory.FullName;
+            }
+        }
+
+        throw new InvalidOperationException("Milvus.Orleans.sln not found above " + AppContext.BaseDirectory);
+    }
+
+    private static async Task RunAsync(string program, string[] arguments)
+    {
+        using var process = Process.Start(new ProcessStartInfo(program, arguments) { RedirectStandardOutput = true, RedirectStandardError = true })!;
+        var stderr = process.StandardError.ReadToEndAsync();
+        await process.StandardOutput.ReadToEndAsync().ConfigureAwait(false);
+        await process.WaitForExitAsync().ConfigureAwait(false);
+        if (process.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"{program} {string.Join(' ', arguments)} failed ({process.ExitCode}): {await stderr.ConfigureAwait(false)}");
+        }
+    }
+
+    private static async Task WaitForPortAsync(int port, TimeSpan within)
+    {
+        var clock = Stopwatch.StartNew();
+        while (true)
+        {
+            try
+            {
+                using var client = new TcpClient();
+                await client.ConnectAsync(IPAddress.Loopback, port).ConfigureAwait(false);
+                return;
+            }
+            catch (SocketException) when (clock.Elapsed < within)
+            {
+                await Task.Delay(100).ConfigureAwait(false);
+            }
+        }
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}
