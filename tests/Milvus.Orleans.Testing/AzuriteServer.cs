@@ -35,8 +35,7 @@ public sealed class AzuriteServer : IAsyncDisposable
         var main = Path.Combine(prefix, "node_modules", "azurite", "dist", "src", "blob", "main.js");
         if (!File.Exists(main))
         {
-            Directory.CreateDirectory(prefix);
-            await RunAsync("npm", ["install", "--no-audit", "--no-fund", "--prefix", prefix, $"azurite@{Version}"]).ConfigureAwait(false);
+            await InstallAsync(prefix, main).ConfigureAwait(false);
         }
 
         var data = Directory.CreateTempSubdirectory("milvus-azurite-");
@@ -82,6 +81,39 @@ public sealed class AzuriteServer : IAsyncDisposable
         }
 
         throw new InvalidOperationException("Milvus.Orleans.sln not found above " + AppContext.BaseDirectory);
+    }
+
+    /// <summary>
+    /// Installs Azurite once even when several fixtures start at the same moment: the first holds an exclusive
+    /// lock file (an exclusive flock on Linux, across threads and processes) while the others wait, then find it installed.
+    /// </summary>
+    private static async Task InstallAsync(string prefix, string main)
+    {
+        Directory.CreateDirectory(prefix);
+        var clock = Stopwatch.StartNew();
+        while (true)
+        {
+            FileStream installLock;
+            try
+            {
+                installLock = new FileStream(Path.Combine(prefix, ".install.lock"), FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+            }
+            catch (IOException) when (clock.Elapsed < TimeSpan.FromMinutes(5))
+            {
+                await Task.Delay(250).ConfigureAwait(false);
+                continue;
+            }
+
+            await using (installLock.ConfigureAwait(false))
+            {
+                if (!File.Exists(main))
+                {
+                    await RunAsync("npm", ["install", "--no-audit", "--no-fund", "--prefix", prefix, $"azurite@{Version}"]).ConfigureAwait(false);
+                }
+
+                return;
+            }
+        }
     }
 
     private static async Task RunAsync(string program, string[] arguments)
