@@ -38,17 +38,20 @@ public sealed class LocalWalStorage(LocalWalOptions options, TimeProvider? timeP
         WalLogName.Validate(log);
         var directory = Directory(log);
         var next = from.Value;
+        // A caller's position may lie inside a record; once a record was read, the next one starts at its Next.
+        var atFrame = false;
         while (true)
         {
             // Capture the wake-up before reading, so an append between the read and the wait is not missed.
             var tail = _tails.TryGetValue(log, out var t) ? t : null;
             var appended = tail?.Signal.Next;
             var end = tail?.DurableEnd ?? long.MaxValue;
-            foreach (var record in ReadDurable(log, directory, next, end))
+            foreach (var record in ReadDurable(log, directory, next, end, atFrame))
             {
                 cancellationToken.ThrowIfCancellationRequested();
                 yield return record;
                 next = record.Next.Value;
+                atFrame = true;
             }
 
             if (!follow)
@@ -73,7 +76,7 @@ public sealed class LocalWalStorage(LocalWalOptions options, TimeProvider? timeP
     private string Directory(string log) => Path.Combine(Options.Path, log);
 
     /// <summary>Records from <paramref name="from"/> up to <paramref name="end"/> (exclusive), across segments.</summary>
-    private IEnumerable<WalRecord> ReadDurable(string log, string directory, long from, long end)
+    private IEnumerable<WalRecord> ReadDurable(string log, string directory, long from, long end, bool fromIsFrame)
     {
         var bases = SegmentFiles.List(directory);
         for (var i = 0; i < bases.Count; i++)
@@ -87,14 +90,14 @@ public sealed class LocalWalStorage(LocalWalOptions options, TimeProvider? timeP
             // Below a known durable end, or in a sealed segment, every byte was written: a frame that looks
             // unwritten there is damage to skip past, not the end of the log.
             var written = end != long.MaxValue || i + 1 < bases.Count;
-            foreach (var record in ReadSegment(log, directory, bases[i], from, Math.Min(end, segmentEnd), written))
+            foreach (var record in ReadSegment(log, directory, bases[i], from, Math.Min(end, segmentEnd), written, fromIsFrame))
             {
                 yield return record;
             }
         }
     }
 
-    private IEnumerable<WalRecord> ReadSegment(string log, string directory, long baseLsn, long from, long end, bool written)
+    private IEnumerable<WalRecord> ReadSegment(string log, string directory, long baseLsn, long from, long end, bool written, bool fromIsFrame)
     {
         var name = SegmentFiles.Name(baseLsn);
         Microsoft.Win32.SafeHandles.SafeFileHandle file;
@@ -110,12 +113,23 @@ public sealed class LocalWalStorage(LocalWalOptions options, TimeProvider? timeP
         using (file)
         {
             var limit = Math.Min(RandomAccess.GetLength(file), end - baseLsn);
-            var start = Math.Max(0, from - baseLsn);
-            // An id is a frame boundary; anything else (a position inside a record) is found by walking from 0.
-            var offset = start > 0 && SegmentFiles.Read(file, start, limit).Status == WalFrame.Status.Valid ? start : 0;
+            var offset = Math.Max(0, from - baseLsn);
+            // A position not known to start a frame may lie inside a record: if no intact frame starts there,
+            // walk from the segment's start to the first record at or after it (once per reader, not per poll).
+            var probing = !fromIsFrame && offset > 0;
             while (offset < limit)
             {
                 var frame = SegmentFiles.Read(file, offset, limit);
+                if (probing)
+                {
+                    probing = false;
+                    if (frame.Status != WalFrame.Status.Valid)
+                    {
+                        offset = 0;
+                        continue;
+                    }
+                }
+
                 if (frame.Status == WalFrame.Status.Valid)
                 {
                     var id = baseLsn + offset;
