@@ -19,8 +19,7 @@ internal sealed class AzureBlobWalWriter : IWalWriter
 
     private readonly AzureBlobWalStorage _storage;
     private readonly string _leaseId = Guid.NewGuid().ToString();
-    private readonly Channel<(IReadOnlyList<WalEntry> Entries, TaskCompletionSource<IReadOnlyList<WalPosition>> Done)> _queue =
-        Channel.CreateUnbounded<(IReadOnlyList<WalEntry>, TaskCompletionSource<IReadOnlyList<WalPosition>>)>(new() { SingleReader = true });
+    private readonly Channel<PendingAppend> _queue = Channel.CreateUnbounded<PendingAppend>(new() { SingleReader = true });
 
     private readonly Task _loop;
     private AppendBlobClient _segment = null!;
@@ -63,7 +62,7 @@ internal sealed class AzureBlobWalWriter : IWalWriter
     public async ValueTask<IReadOnlyList<WalPosition>> AppendAsync(IReadOnlyList<WalEntry> entries, CancellationToken cancellationToken)
     {
         WalEntries.Validate(entries);
-        var batchBytes = entries.Sum(e => (long)WalFrame.SizeOf(e.Payload.Length));
+        var batchBytes = WalEntries.FrameBytes(entries);
         if (batchBytes > _storage.Options.MaxBlockBytes)
         {
             throw new ArgumentException(
@@ -71,7 +70,7 @@ internal sealed class AzureBlobWalWriter : IWalWriter
         }
 
         var done = new TaskCompletionSource<IReadOnlyList<WalPosition>>(TaskCreationOptions.RunContinuationsAsynchronously);
-        if (!_queue.Writer.TryWrite((entries, done)))
+        if (!_queue.Writer.TryWrite(new PendingAppend(entries, batchBytes, done)))
         {
             throw new ObjectDisposedException(nameof(AzureBlobWalWriter), $"The writer of log '{Log}' (term {Term}) is closed.");
         }
@@ -237,17 +236,17 @@ internal sealed class AzureBlobWalWriter : IWalWriter
 
     private async Task RunAsync()
     {
-        var batch = new List<(IReadOnlyList<WalEntry> Entries, TaskCompletionSource<IReadOnlyList<WalPosition>> Done)>();
+        var batch = new List<PendingAppend>();
         while (await _queue.Reader.WaitToReadAsync().ConfigureAwait(false))
         {
             batch.Clear();
             long bytes = 0;
             while (_queue.Reader.TryPeek(out var next)
-                && (batch.Count == 0 || bytes + next.Entries.Sum(e => (long)WalFrame.SizeOf(e.Payload.Length)) <= _storage.Options.MaxBlockBytes)
+                && (batch.Count == 0 || bytes + next.Bytes <= _storage.Options.MaxBlockBytes)
                 && _queue.Reader.TryRead(out next))
             {
                 batch.Add(next);
-                bytes += next.Entries.Sum(e => (long)WalFrame.SizeOf(e.Payload.Length));
+                bytes += next.Bytes;
             }
 
             try
@@ -260,15 +259,15 @@ internal sealed class AzureBlobWalWriter : IWalWriter
             }
             catch (Exception ex)
             {
-                foreach (var (_, done) in batch)
+                foreach (var pending in batch)
                 {
-                    done.TrySetException(ex);
+                    pending.Done.TrySetException(ex);
                 }
             }
         }
     }
 
-    private async Task<WalPosition[][]> AppendBlockAsync(List<(IReadOnlyList<WalEntry> Entries, TaskCompletionSource<IReadOnlyList<WalPosition>> Done)> batch, int bytes)
+    private async Task<WalPosition[][]> AppendBlockAsync(List<PendingAppend> batch, int bytes)
     {
         if (_segmentLength >= _storage.Options.SegmentBytes || _segmentBlocks >= _storage.Options.SegmentBlocks)
         {
@@ -326,4 +325,6 @@ internal sealed class AzureBlobWalWriter : IWalWriter
         await CheckTermAsync(CancellationToken.None).ConfigureAwait(false);
         await sealedSegment.GetBlobLeaseClient(_leaseId).ReleaseAsync().ConfigureAwait(false);
     }
+
+    private sealed record PendingAppend(IReadOnlyList<WalEntry> Entries, long Bytes, TaskCompletionSource<IReadOnlyList<WalPosition>> Done);
 }

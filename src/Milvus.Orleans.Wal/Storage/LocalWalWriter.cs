@@ -409,7 +409,7 @@ internal sealed class LocalWalWriter : IWalWriter
     {
         public IReadOnlyList<WalEntry> Entries { get; } = entries;
 
-        public long Bytes { get; } = entries.Sum(e => (long)WalFrame.SizeOf(e.Payload.Length));
+        public long Bytes { get; } = WalEntries.FrameBytes(entries);
 
         public TaskCompletionSource<IReadOnlyList<WalPosition>> Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 

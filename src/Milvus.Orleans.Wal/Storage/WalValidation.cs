@@ -18,6 +18,18 @@ internal static class WalLogName
 
 internal static class WalEntries
 {
+    /// <summary>Bytes the entries take on storage, frames included.</summary>
+    public static long FrameBytes(IReadOnlyList<WalEntry> entries)
+    {
+        long bytes = 0;
+        foreach (var entry in entries)
+        {
+            bytes += WalFrame.SizeOf(entry.Payload.Length);
+        }
+
+        return bytes;
+    }
+
     public static void Validate(IReadOnlyList<WalEntry> entries)
     {
         ArgumentNullException.ThrowIfNull(entries);
