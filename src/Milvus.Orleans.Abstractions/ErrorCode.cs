@@ -19,4 +19,43 @@ public enum ErrorCode
 
     /// <summary>Buffers are full and the request's deadline passed while waiting.</summary>
     Backpressure = 5,
+
+    /// <summary>No collection has the name.</summary>
+    CollectionNotFound = 6,
+
+    /// <summary>The collection was dropped (or is being dropped); it takes no more writes.</summary>
+    CollectionDropped = 7,
+
+    /// <summary>A collection with the name exists already.</summary>
+    CollectionAlreadyExists = 8,
+
+    /// <summary>The collection has no partition with the name.</summary>
+    PartitionNotFound = 9,
+
+    /// <summary>The collection has a partition with the name already.</summary>
+    PartitionAlreadyExists = 10,
+
+    /// <summary>A collection, partition or field name breaks the naming rules.</summary>
+    InvalidName = 11,
+
+    /// <summary>A schema breaks a rule: primary key, vector field, duplicate or unknown types.</summary>
+    InvalidSchema = 12,
+
+    /// <summary>A vector's length differs from the field's dimension.</summary>
+    DimensionMismatch = 13,
+
+    /// <summary>A row batch lacks a field the schema requires, or has one the schema does not know.</summary>
+    FieldMismatch = 14,
+
+    /// <summary>A column's type differs from the field's, or a value breaks the field's limits.</summary>
+    TypeMismatch = 15,
+
+    /// <summary>A vector holds NaN or infinity.</summary>
+    InvalidVector = 16,
+
+    /// <summary>A write carries no rows or keys.</summary>
+    EmptyBatch = 17,
+
+    /// <summary>A request is larger than the service accepts.</summary>
+    MessageTooLarge = 18,
 }

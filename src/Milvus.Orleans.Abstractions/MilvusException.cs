@@ -31,6 +31,8 @@ public sealed class MilvusException : Exception
     [Id(0)]
     public ErrorCode Code { get; private set; }
 
-    /// <summary>Whether the client should retry with backoff (the channel is moving or recovering).</summary>
-    public bool IsTransient => Code is ErrorCode.ChannelNotReady or ErrorCode.WrongTerm;
+    /// <summary>
+    /// Whether the client should retry with backoff: the channel is moving or recovering, and the write was not done.
+    /// </summary>
+    public bool IsTransient => Code is ErrorCode.ChannelNotReady or ErrorCode.WrongTerm or ErrorCode.Fenced;
 }

@@ -1,10 +1,28 @@
+using System.Collections.Concurrent;
+using Milvus.Orleans.Channels;
+using Milvus.Orleans.Data;
+using Milvus.Orleans.Grains;
+using Milvus.Orleans.Messages;
+using Milvus.Orleans.Schema;
+
 namespace Milvus.Orleans.Client;
 
 /// <summary>
-/// The entry point of the SDK: every operation of the service, as async methods over the Orleans client.
+/// The entry point of the SDK: every operation of the service, as async methods over the Orleans client. Writes
+/// are checked here against the collection's schema, routed to their shards by primary key, and retried while a
+/// channel moves between silos (<see cref="ErrorCode.ChannelNotReady"/>, <see cref="ErrorCode.WrongTerm"/>,
+/// <see cref="ErrorCode.Fenced"/>) until <see cref="RetryDeadline"/>.
 /// </summary>
-public sealed class MilvusClient(IClusterClient cluster)
+public sealed class MilvusClient(IClusterClient cluster, TimeProvider? timeProvider = null)
 {
+    private readonly ConcurrentDictionary<string, CollectionInfo> _collections = new(StringComparer.Ordinal);
+    private readonly TimeProvider _time = timeProvider ?? TimeProvider.System;
+
+    /// <summary>How long a call keeps retrying while a channel moves; 30 s by default.</summary>
+    public TimeSpan RetryDeadline { get; init; } = TimeSpan.FromSeconds(30);
+
+    private ICatalogGrain Catalog => cluster.GetGrain<ICatalogGrain>(0);
+
     /// <summary>A fresh hybrid timestamp from the cluster's oracle, above every one handed out before.</summary>
     public async Task<HybridTimestamp> AllocateTimestampAsync(CancellationToken cancellationToken = default)
     {
@@ -22,6 +40,134 @@ public sealed class MilvusClient(IClusterClient cluster)
         return [.. hosts
             .Select(h => new SiloMember(h.SiloAddress.ToParsableString(), h.SiloName, h.Status.ToString(), h.StartTime))
             .OrderBy(s => s.Address, StringComparer.Ordinal)];
+    }
+
+    /// <summary>Which silo owns each pchannel, with its term.</summary>
+    public Task<ChannelTopology> GetTopologyAsync(CancellationToken cancellationToken = default) =>
+        cluster.GetGrain<IStreamingCoordinatorGrain>(0).GetTopologyAsync().WaitAsync(cancellationToken);
+
+    /// <summary>Creates a collection; its schema is checked first and every problem is named.</summary>
+    public Task<CollectionInfo> CreateCollectionAsync(CollectionSchema schema, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(schema);
+        schema.Validate();
+        return RetryAsync(() => Catalog.CreateCollectionAsync(schema), cancellationToken);
+    }
+
+    /// <summary>Drops a collection; writes to it fail from then on.</summary>
+    public async Task DropCollectionAsync(string name, CancellationToken cancellationToken = default)
+    {
+        await RetryAsync(async () =>
+        {
+            await Catalog.DropCollectionAsync(name).ConfigureAwait(false);
+            return true;
+        }, cancellationToken).ConfigureAwait(false);
+        _collections.TryRemove(name, out _);
+    }
+
+    /// <summary>Names of the collections, sorted.</summary>
+    public Task<IReadOnlyList<string>> ListCollectionsAsync(CancellationToken cancellationToken = default) =>
+        RetryAsync(Catalog.ListCollectionsAsync, cancellationToken);
+
+    /// <summary>The collection's schema, partitions and vchannels.</summary>
+    public async Task<CollectionInfo> DescribeCollectionAsync(string name, CancellationToken cancellationToken = default)
+    {
+        var info = await RetryAsync(() => Catalog.DescribeCollectionAsync(name), cancellationToken).ConfigureAwait(false);
+        _collections[name] = info;
+        return info;
+    }
+
+    /// <summary>Adds a partition to a collection.</summary>
+    public async Task CreatePartitionAsync(string collection, string partition, CancellationToken cancellationToken = default) =>
+        _collections[collection] = await RetryAsync(() => Catalog.CreatePartitionAsync(collection, partition), cancellationToken).ConfigureAwait(false);
+
+    /// <summary>Removes a partition from a collection.</summary>
+    public async Task DropPartitionAsync(string collection, string partition, CancellationToken cancellationToken = default) =>
+        _collections[collection] = await RetryAsync(() => Catalog.DropPartitionAsync(collection, partition), cancellationToken).ConfigureAwait(false);
+
+    /// <summary>Names of a collection's partitions, the default one first.</summary>
+    public async Task<IReadOnlyList<string>> ListPartitionsAsync(string collection, CancellationToken cancellationToken = default) =>
+        (await DescribeCollectionAsync(collection, cancellationToken).ConfigureAwait(false)).Partitions;
+
+    /// <summary>
+    /// Inserts rows; returns once they are durable. An AutoId collection's keys are assigned by the service and
+    /// returned in row order.
+    /// </summary>
+    public Task<WriteResult> InsertAsync(string collection, RowBatch rows, string? partition = null, CancellationToken cancellationToken = default) =>
+        WriteRowsAsync(collection, rows, partition, upsert: false, cancellationToken);
+
+    /// <summary>Replaces the rows with the same primary keys, or inserts them; returns once durable.</summary>
+    public Task<WriteResult> UpsertAsync(string collection, RowBatch rows, string? partition = null, CancellationToken cancellationToken = default) =>
+        WriteRowsAsync(collection, rows, partition, upsert: true, cancellationToken);
+
+    /// <summary>Deletes rows by primary key, from <paramref name="partition"/> or from every partition; returns once durable.</summary>
+    public async Task<WriteResult> DeleteAsync(string collection, PrimaryKeys keys, string? partition = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(keys);
+        var info = await CollectionAsync(collection, cancellationToken).ConfigureAwait(false);
+        keys.Validate(info.Schema);
+        var shards = info.VChannels.Count;
+        var byShard = Enumerable.Range(0, keys.Count)
+            .GroupBy(i => keys.Int64 is { } longs ? ShardRouter.ShardOf(longs[i], shards) : ShardRouter.ShardOf(keys.VarChar![i], shards))
+            .Select(g => (Shard: g.Key, Keys: keys.Select([.. g])))
+            .ToArray();
+        var results = await Task.WhenAll(byShard.Select(s => RetryAsync(
+            () => cluster.GetGrain<IVChannelGrain>(info.VChannels[s.Shard]).DeleteAsync(info.Id, partition, s.Keys), cancellationToken))).ConfigureAwait(false);
+        return new WriteResult(results.Sum(r => r.Count), results.Max(r => r.Ts));
+    }
+
+    private async Task<WriteResult> WriteRowsAsync(string collection, RowBatch rows, string? partition, bool upsert, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(rows);
+        var info = await CollectionAsync(collection, cancellationToken).ConfigureAwait(false);
+        rows.Validate(info.Schema);
+        partition ??= Names.DefaultPartition;
+        var shards = info.VChannels.Count;
+        var key = info.Schema.PrimaryKey;
+        // AutoId rows have no key yet: contiguous slices, one per shard, keep the returned keys in row order.
+        var parts = key.AutoId
+            ? Enumerable.Range(0, shards)
+                .Select(s => (Shard: s, Start: rows.RowCount * s / shards, End: rows.RowCount * (s + 1) / shards))
+                .Where(p => p.End > p.Start)
+                .Select(p => (p.Shard, Rows: rows.Slice(p.Start, p.End - p.Start)))
+                .ToArray()
+            : [.. ShardRows(rows.Column(key.Name)!, shards).Select(g => (g.Shard, Rows: g.Rows.Count == rows.RowCount ? rows : rows.Select(g.Rows)))];
+        var results = await Task.WhenAll(parts.Select(p => RetryAsync(() =>
+        {
+            var vchannel = cluster.GetGrain<IVChannelGrain>(info.VChannels[p.Shard]);
+            return upsert ? vchannel.UpsertAsync(info.Id, partition, p.Rows) : vchannel.InsertAsync(info.Id, partition, p.Rows);
+        }, cancellationToken))).ConfigureAwait(false);
+        var ids = key.AutoId ? results.SelectMany(r => r.AssignedIds ?? []).ToArray() : null;
+        return new WriteResult(results.Sum(r => r.Count), results.Max(r => r.Ts), ids);
+    }
+
+    private static IEnumerable<(int Shard, List<int> Rows)> ShardRows(FieldColumn keys, int shards)
+    {
+        var rows = new List<int>[shards];
+        for (var i = 0; i < keys.RowCount; i++)
+        {
+            var shard = keys.Values is long[] longs ? ShardRouter.ShardOf(longs[i], shards) : ShardRouter.ShardOf(((string[])keys.Values)[i], shards);
+            (rows[shard] ??= []).Add(i);
+        }
+
+        return rows.Select((r, shard) => (shard, r)).Where(p => p.r is not null);
+    }
+
+    private async Task<CollectionInfo> CollectionAsync(string name, CancellationToken cancellationToken) =>
+        _collections.TryGetValue(name, out var info) ? info : await DescribeCollectionAsync(name, cancellationToken).ConfigureAwait(false);
+
+    private async Task<T> RetryAsync<T>(Func<Task<T>> call, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await TransientRetry.RunAsync(call, RetryDeadline, _time, cancellationToken).ConfigureAwait(false);
+        }
+        catch (MilvusException ex) when (ex.Code is ErrorCode.CollectionNotFound or ErrorCode.CollectionDropped or ErrorCode.PartitionNotFound)
+        {
+            // The cached description is stale; the next call describes the collection again.
+            _collections.Clear();
+            throw;
+        }
     }
 }
 

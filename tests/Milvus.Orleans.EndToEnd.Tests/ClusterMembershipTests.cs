@@ -1,3 +1,4 @@
+using Milvus.Orleans.Grains;
 namespace Milvus.Orleans.EndToEnd.Tests;
 
 public sealed class ClusterMembershipTests

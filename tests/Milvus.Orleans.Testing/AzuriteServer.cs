@@ -39,7 +39,7 @@ public sealed class AzuriteServer : IAsyncDisposable
         }
 
         var data = Directory.CreateTempSubdirectory("milvus-azurite-");
-        var port = FreePort();
+        var port = LoopbackPorts.Free();
         var process = Process.Start(new ProcessStartInfo("node",
             [main, "--blobHost", "127.0.0.1", "--blobPort", port.ToString(CultureInfo.InvariantCulture),
              "--location", data.FullName, "--skipApiVersionCheck", "--silent"])
@@ -144,12 +144,5 @@ public sealed class AzuriteServer : IAsyncDisposable
                 await Task.Delay(100).ConfigureAwait(false);
             }
         }
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }

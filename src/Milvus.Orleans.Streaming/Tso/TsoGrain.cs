@@ -1,3 +1,4 @@
+using Milvus.Orleans.Grains;
 using Microsoft.Extensions.Logging;
 
 namespace Milvus.Orleans.Streaming.Tso;

@@ -1,3 +1,4 @@
+using Milvus.Orleans.Grains;
 namespace Milvus.Orleans.Streaming.Tso;
 
 /// <summary>

@@ -1,3 +1,4 @@
+using Milvus.Orleans.Grains;
 using Milvus.Orleans.Streaming.Tso;
 
 namespace Milvus.Orleans.Streaming.Tests.Tso;

@@ -1,4 +1,4 @@
-namespace Milvus.Orleans;
+namespace Milvus.Orleans.Grains;
 
 /// <summary>
 /// The timestamp oracle: hands out strictly increasing hybrid timestamps, cluster-wide, and never

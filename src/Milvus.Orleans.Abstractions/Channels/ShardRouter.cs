@@ -1,0 +1,24 @@
+using System.Buffers.Binary;
+using System.IO.Hashing;
+using System.Runtime.InteropServices;
+
+namespace Milvus.Orleans.Channels;
+
+/// <summary>Which shard a primary key belongs to; the client routes by it and the vchannel checks it.</summary>
+public static class ShardRouter
+{
+    /// <summary>The shard of an Int64 key.</summary>
+    public static int ShardOf(long key, int shardCount)
+    {
+        Span<byte> bytes = stackalloc byte[sizeof(long)];
+        BinaryPrimitives.WriteInt64LittleEndian(bytes, key);
+        return (int)(XxHash3.HashToUInt64(bytes) % (ulong)shardCount);
+    }
+
+    /// <summary>The shard of a VarChar key.</summary>
+    public static int ShardOf(string key, int shardCount)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        return (int)(XxHash3.HashToUInt64(MemoryMarshal.AsBytes(key.AsSpan())) % (ulong)shardCount);
+    }
+}

@@ -1,0 +1,111 @@
+using Milvus.Orleans.Schema;
+
+namespace Milvus.Orleans.Data;
+
+/// <summary>
+/// The values of one field for every row of a batch, in one array of the field's element type, so a batch
+/// of vectors travels and is stored as one contiguous <c>float[]</c> (rows × dimension).
+/// </summary>
+[GenerateSerializer, Immutable]
+public sealed class FieldColumn
+{
+    private FieldColumn(string name, DataType type, int dimension, Array values)
+    {
+        Name = name;
+        Type = type;
+        Dimension = dimension;
+        Values = values;
+    }
+
+    /// <summary>The field's name.</summary>
+    [Id(0)]
+    public string Name { get; }
+
+    /// <summary>The field's type.</summary>
+    [Id(1)]
+    public DataType Type { get; }
+
+    /// <summary>For vectors: floats per row. Zero otherwise.</summary>
+    [Id(2)]
+    public int Dimension { get; }
+
+    /// <summary>
+    /// <c>bool[]</c>, <c>int[]</c>, <c>long[]</c>, <c>float[]</c> (Float and FloatVector), <c>double[]</c> or
+    /// <c>string[]</c> (VarChar and Json).
+    /// </summary>
+    [Id(3)]
+    public Array Values { get; }
+
+    /// <summary>Rows the column holds (for vectors, values / dimension rounded down).</summary>
+    public int RowCount => Type == DataType.FloatVector ? (Dimension > 0 ? Values.Length / Dimension : 0) : Values.Length;
+
+    /// <summary>Approximate size on the wire and in the log.</summary>
+    public long EstimatedBytes => Values switch
+    {
+        string[] strings => strings.Sum(s => 4L + (2L * (s?.Length ?? 0))),
+        bool[] bools => bools.Length,
+        int[] or float[] => 4L * Values.Length,
+        _ => 8L * Values.Length,
+    };
+
+    /// <summary>A Bool column.</summary>
+    public static FieldColumn Bool(string name, bool[] values) => new(name, DataType.Bool, 0, Check(values));
+
+    /// <summary>An Int32 column.</summary>
+    public static FieldColumn Int32(string name, int[] values) => new(name, DataType.Int32, 0, Check(values));
+
+    /// <summary>An Int64 column.</summary>
+    public static FieldColumn Int64(string name, long[] values) => new(name, DataType.Int64, 0, Check(values));
+
+    /// <summary>A Float column.</summary>
+    public static FieldColumn Float(string name, float[] values) => new(name, DataType.Float, 0, Check(values));
+
+    /// <summary>A Double column.</summary>
+    public static FieldColumn Double(string name, double[] values) => new(name, DataType.Double, 0, Check(values));
+
+    /// <summary>A VarChar column.</summary>
+    public static FieldColumn VarChar(string name, string[] values) => new(name, DataType.VarChar, 0, Check(values));
+
+    /// <summary>A Json column: one JSON document per row, as text.</summary>
+    public static FieldColumn Json(string name, string[] values) => new(name, DataType.Json, 0, Check(values));
+
+    /// <summary>A FloatVector column: <paramref name="values"/> holds rows × <paramref name="dimension"/> floats, row after row.</summary>
+    public static FieldColumn FloatVector(string name, int dimension, float[] values) =>
+        new(name, DataType.FloatVector, dimension, Check(values));
+
+    /// <summary>The rows <paramref name="rows"/> of this column, in that order.</summary>
+    public FieldColumn Select(IReadOnlyList<int> rows)
+    {
+        ArgumentNullException.ThrowIfNull(rows);
+        if (Type == DataType.FloatVector)
+        {
+            var source = (float[])Values;
+            var vectors = new float[rows.Count * Dimension];
+            for (var i = 0; i < rows.Count; i++)
+            {
+                Array.Copy(source, rows[i] * Dimension, vectors, i * Dimension, Dimension);
+            }
+
+            return new(Name, Type, Dimension, vectors);
+        }
+
+        var selected = Array.CreateInstance(Values.GetType().GetElementType()!, rows.Count);
+        for (var i = 0; i < rows.Count; i++)
+        {
+            Array.Copy(Values, rows[i], selected, i, 1);
+        }
+
+        return new(Name, Type, Dimension, selected);
+    }
+
+    /// <summary>Rows <paramref name="start"/>..<paramref name="start"/>+<paramref name="count"/> of this column.</summary>
+    public FieldColumn Slice(int start, int count)
+    {
+        var width = Type == DataType.FloatVector ? Dimension : 1;
+        var sliced = Array.CreateInstance(Values.GetType().GetElementType()!, count * width);
+        Array.Copy(Values, start * width, sliced, 0, count * width);
+        return new(Name, Type, Dimension, sliced);
+    }
+
+    private static T[] Check<T>(T[] values) => values ?? throw new ArgumentNullException(nameof(values));
+}

@@ -1,0 +1,160 @@
+using System.Text.Json;
+using Milvus.Orleans.Schema;
+
+namespace Milvus.Orleans.Data;
+
+/// <summary>Rows to insert or upsert, one <see cref="FieldColumn"/> per field.</summary>
+[GenerateSerializer, Immutable]
+public sealed class RowBatch(IReadOnlyList<FieldColumn> columns)
+{
+    /// <summary>Largest write request the service accepts.</summary>
+    public const long MaxRequestBytes = 64L * 1024 * 1024;
+
+    /// <summary>The columns.</summary>
+    [Id(0)]
+    public IReadOnlyList<FieldColumn> Columns { get; } = columns ?? throw new ArgumentNullException(nameof(columns));
+
+    /// <summary>Rows in the batch (of its first column; <see cref="Validate"/> checks that all agree).</summary>
+    public int RowCount => Columns.Count == 0 ? 0 : Columns[0].RowCount;
+
+    /// <summary>Approximate size on the wire and in the log.</summary>
+    public long EstimatedBytes => Columns.Sum(c => c.EstimatedBytes + 16 + (2L * c.Name.Length));
+
+    /// <summary>The column of <paramref name="field"/>, or null.</summary>
+    public FieldColumn? Column(string field) => Columns.FirstOrDefault(c => string.Equals(c.Name, field, StringComparison.Ordinal));
+
+    /// <summary>
+    /// Checks the batch against <paramref name="schema"/> and throws the <see cref="MilvusException"/> of the first
+    /// problem, naming the field and what was expected. An AutoId primary key must be absent.
+    /// </summary>
+    public void Validate(CollectionSchema schema)
+    {
+        ArgumentNullException.ThrowIfNull(schema);
+        if (Columns.Count == 0 || RowCount == 0)
+        {
+            throw new MilvusException(ErrorCode.EmptyBatch, $"Collection '{schema.Name}': the batch has no rows; send at least one.");
+        }
+
+        if (EstimatedBytes > MaxRequestBytes)
+        {
+            throw new MilvusException(
+                ErrorCode.MessageTooLarge,
+                $"Collection '{schema.Name}': the batch is about {EstimatedBytes / (1024 * 1024)} MiB; at most {MaxRequestBytes / (1024 * 1024)} MiB per request.");
+        }
+
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var column in Columns)
+        {
+            if (!seen.Add(column.Name))
+            {
+                throw Mismatch(schema, ErrorCode.FieldMismatch, $"field '{column.Name}' appears twice in the batch; send each field once.");
+            }
+
+            var field = schema.Field(column.Name)
+                ?? throw Mismatch(schema, ErrorCode.FieldMismatch, $"the batch has field '{column.Name}', which the schema does not have.");
+            if (field.AutoId)
+            {
+                throw Mismatch(schema, ErrorCode.FieldMismatch, $"primary key '{field.Name}' is AutoId: leave it out, the service assigns it.");
+            }
+
+            ValidateColumn(schema, field, column);
+        }
+
+        foreach (var field in schema.Fields)
+        {
+            if (!field.AutoId && !seen.Contains(field.Name))
+            {
+                throw Mismatch(schema, ErrorCode.FieldMismatch, $"the batch lacks field '{field.Name}' ({field.Type}).");
+            }
+        }
+    }
+
+    /// <summary>The rows <paramref name="rows"/>, in that order.</summary>
+    public RowBatch Select(IReadOnlyList<int> rows) => new([.. Columns.Select(c => c.Select(rows))]);
+
+    /// <summary>Rows <paramref name="start"/>..<paramref name="start"/>+<paramref name="count"/>.</summary>
+    public RowBatch Slice(int start, int count) => new([.. Columns.Select(c => c.Slice(start, count))]);
+
+    /// <summary>This batch with <paramref name="column"/> added (an assigned AutoId key).</summary>
+    public RowBatch With(FieldColumn column) => new([.. Columns, column]);
+
+    private void ValidateColumn(CollectionSchema schema, FieldSchema field, FieldColumn column)
+    {
+        if (column.Type != field.Type)
+        {
+            throw Mismatch(schema, ErrorCode.TypeMismatch, $"field '{field.Name}' is {field.Type} but the batch sends {column.Type}.");
+        }
+
+        if (field.Type == DataType.FloatVector)
+        {
+            if (column.Dimension != field.Dimension || column.Values.Length % field.Dimension != 0)
+            {
+                throw Mismatch(
+                    schema,
+                    ErrorCode.DimensionMismatch,
+                    $"vector field '{field.Name}' has dimension {field.Dimension} but the batch sends dimension {column.Dimension} ({column.Values.Length} floats).");
+            }
+
+            var vectors = (float[])column.Values;
+            for (var i = 0; i < vectors.Length; i++)
+            {
+                if (!float.IsFinite(vectors[i]))
+                {
+                    throw Mismatch(schema, ErrorCode.InvalidVector, $"vector field '{field.Name}' row {i / field.Dimension} holds {vectors[i]}: vectors must be finite.");
+                }
+            }
+        }
+
+        if (column.RowCount != RowCount)
+        {
+            throw Mismatch(schema, ErrorCode.FieldMismatch, $"field '{field.Name}' has {column.RowCount} rows but field '{Columns[0].Name}' has {RowCount}.");
+        }
+
+        if (field.Type == DataType.VarChar)
+        {
+            var strings = (string[])column.Values;
+            for (var i = 0; i < strings.Length; i++)
+            {
+                if (strings[i] is null || strings[i].Length > field.MaxLength)
+                {
+                    throw Mismatch(
+                        schema,
+                        ErrorCode.TypeMismatch,
+                        $"VarChar field '{field.Name}' row {i} is {(strings[i] is null ? "null" : $"{strings[i].Length} characters")}: allowed 0..{field.MaxLength}.");
+                }
+            }
+        }
+        else if (field.Type == DataType.Json)
+        {
+            var documents = (string[])column.Values;
+            for (var i = 0; i < documents.Length; i++)
+            {
+                if (JsonProblem(documents[i]) is { } problem)
+                {
+                    throw Mismatch(schema, ErrorCode.TypeMismatch, $"Json field '{field.Name}' row {i} is not a JSON document: {problem}");
+                }
+            }
+        }
+    }
+
+    private static string? JsonProblem(string? document)
+    {
+        if (document is null)
+        {
+            return "null.";
+        }
+
+        try
+        {
+            using var parsed = JsonDocument.Parse(document);
+            return null;
+        }
+        catch (JsonException ex)
+        {
+            return ex.Message;
+        }
+    }
+
+    private static MilvusException Mismatch(CollectionSchema schema, ErrorCode code, string problem) =>
+        new(code, $"Collection '{schema.Name}': {problem}");
+}

@@ -1,0 +1,99 @@
+using Milvus.Orleans.Data;
+using Milvus.Orleans.Schema;
+
+namespace Milvus.Orleans.Messages;
+
+/// <summary>What a message in a channel's log does.</summary>
+public enum MessageKind : byte
+{
+    /// <summary>A collection was created; carries its <see cref="CollectionInfo"/>.</summary>
+    CreateCollection = 1,
+
+    /// <summary>A collection was dropped; nothing of it follows on the vchannel.</summary>
+    DropCollection = 2,
+
+    /// <summary>A partition was created.</summary>
+    CreatePartition = 3,
+
+    /// <summary>A partition was dropped.</summary>
+    DropPartition = 4,
+
+    /// <summary>Rows inserted.</summary>
+    Insert = 5,
+
+    /// <summary>Rows deleted by primary key.</summary>
+    Delete = 6,
+
+    /// <summary>Rows replaced by primary key: a delete of the rows' keys and an insert, as one.</summary>
+    Upsert = 7,
+
+    /// <summary>A time tick on the pchannel: no later message has a timestamp at or below this one's.</summary>
+    TimeTick = 8,
+
+    /// <summary>A transaction begins; its messages are visible only once its commit is.</summary>
+    BeginTxn = 9,
+
+    /// <summary>A transaction's messages become visible, all at once.</summary>
+    CommitTxn = 10,
+
+    /// <summary>A transaction's messages are discarded.</summary>
+    RollbackTxn = 11,
+}
+
+/// <summary>A message on a vchannel, as written to its pchannel's log and delivered to subscribers.</summary>
+/// <param name="Kind">What it does.</param>
+/// <param name="VChannel">The vchannel it belongs to; empty for a pchannel's time tick.</param>
+/// <param name="CollectionId">The collection; 0 for a time tick.</param>
+/// <param name="Partition">Insert/Upsert/partition DDL: the partition; Delete: the partition, or null for all.</param>
+/// <param name="Rows">Insert/Upsert: the rows.</param>
+/// <param name="Keys">Delete: the primary keys.</param>
+/// <param name="Collection">CreateCollection: the collection.</param>
+/// <param name="TxnId">The transaction the message belongs to; 0 for none.</param>
+[GenerateSerializer, Immutable]
+public sealed record WalMessage(
+    [property: Id(0)] MessageKind Kind,
+    [property: Id(1)] string VChannel,
+    [property: Id(2)] long CollectionId,
+    [property: Id(3)] string? Partition = null,
+    [property: Id(4)] RowBatch? Rows = null,
+    [property: Id(5)] PrimaryKeys? Keys = null,
+    [property: Id(6)] CollectionInfo? Collection = null,
+    [property: Id(7)] long TxnId = 0)
+{
+    /// <summary>Whether the message changes a collection's definition (and so is exclusive with data on its vchannel).</summary>
+    public bool IsDdl => Kind is MessageKind.CreateCollection or MessageKind.DropCollection
+        or MessageKind.CreatePartition or MessageKind.DropPartition;
+
+    /// <summary>Approximate size in the log.</summary>
+    public long EstimatedBytes => 64 + VChannel.Length + (Rows?.EstimatedBytes ?? 0) + (8L * (Keys?.Count ?? 0));
+}
+
+/// <summary>A message as the log holds it: its id (position), the id after it, and its timestamp.</summary>
+/// <param name="Id">Where the message starts in its pchannel's log; resume after it from <paramref name="Next"/>.</param>
+/// <param name="Next">The id of the following message.</param>
+/// <param name="Ts">Its timestamp; strictly increasing along the log.</param>
+/// <param name="Message">The message.</param>
+[GenerateSerializer, Immutable]
+public sealed record LoggedMessage(
+    [property: Id(0)] long Id,
+    [property: Id(1)] long Next,
+    [property: Id(2)] HybridTimestamp Ts,
+    [property: Id(3)] WalMessage Message);
+
+/// <summary>Where and when a message was written, returned once it is durable.</summary>
+/// <param name="Id">Its id in the pchannel's log.</param>
+/// <param name="Ts">Its timestamp.</param>
+[GenerateSerializer, Immutable]
+public readonly record struct AppendResult(
+    [property: Id(0)] long Id,
+    [property: Id(1)] HybridTimestamp Ts);
+
+/// <summary>The outcome of a durable write.</summary>
+/// <param name="Count">Rows inserted, or keys deleted.</param>
+/// <param name="Ts">Timestamp of the write; a read at or after it sees the write.</param>
+/// <param name="AssignedIds">For an AutoId collection's insert: the keys assigned, in row order. Otherwise null.</param>
+[GenerateSerializer, Immutable]
+public sealed record WriteResult(
+    [property: Id(0)] long Count,
+    [property: Id(1)] HybridTimestamp Ts,
+    [property: Id(2)] long[]? AssignedIds = null);

@@ -1,0 +1,41 @@
+namespace Milvus.Orleans.Schema;
+
+/// <summary>Where a collection is in its life.</summary>
+public enum CollectionState
+{
+    /// <summary>Its create messages are being written to its vchannels.</summary>
+    Creating = 1,
+
+    /// <summary>Takes reads and writes.</summary>
+    Ready = 2,
+
+    /// <summary>Its drop messages are being written; it takes no more writes.</summary>
+    Dropping = 3,
+
+    /// <summary>Gone; the id is kept so late writes are told so. The name may be used again.</summary>
+    Dropped = 4,
+}
+
+/// <summary>A collection as the catalog knows it.</summary>
+/// <param name="Id">Collection id, unique for the life of the cluster; blob and channel names use it, never the name.</param>
+/// <param name="Schema">Its schema.</param>
+/// <param name="VChannels">One vchannel per shard, index = shard.</param>
+/// <param name="Partitions">Partition names, <see cref="Names.DefaultPartition"/> first.</param>
+/// <param name="State">Where it is in its life.</param>
+[GenerateSerializer, Immutable]
+public sealed record CollectionInfo(
+    [property: Id(0)] long Id,
+    [property: Id(1)] CollectionSchema Schema,
+    [property: Id(2)] IReadOnlyList<string> VChannels,
+    [property: Id(3)] IReadOnlyList<string> Partitions,
+    [property: Id(4)] CollectionState State)
+{
+    /// <summary>The collection's name.</summary>
+    public string Name => Schema.Name;
+
+    /// <summary>Whether the collection was dropped or is being dropped.</summary>
+    public bool IsDropped => State is CollectionState.Dropping or CollectionState.Dropped;
+
+    /// <summary>Whether the collection has a partition named <paramref name="partition"/>.</summary>
+    public bool HasPartition(string partition) => Partitions.Contains(partition, StringComparer.Ordinal);
+}

@@ -1,0 +1,102 @@
+namespace Milvus.Orleans.Schema;
+
+/// <summary>A collection's name, fields and number of shards (vchannels).</summary>
+/// <param name="Name">Collection name (see <see cref="Names"/>).</param>
+/// <param name="Fields">One primary key, at least one float vector, any scalar fields; names unique.</param>
+/// <param name="ShardCount">Number of shards, 1..<see cref="MaxShards"/>; each is one vchannel.</param>
+/// <param name="Description">Free text.</param>
+[GenerateSerializer, Immutable]
+public sealed record CollectionSchema(
+    [property: Id(0)] string Name,
+    [property: Id(1)] IReadOnlyList<FieldSchema> Fields,
+    [property: Id(2)] int ShardCount = 1,
+    [property: Id(3)] string Description = "")
+{
+    /// <summary>Most shards a collection may have.</summary>
+    public const int MaxShards = 16;
+
+    /// <summary>Most fields a collection may have.</summary>
+    public const int MaxFields = 64;
+
+    /// <summary>The primary key field.</summary>
+    public FieldSchema PrimaryKey => Fields.First(f => f.IsPrimaryKey);
+
+    /// <summary>The field named <paramref name="name"/>, or null.</summary>
+    public FieldSchema? Field(string name) => Fields.FirstOrDefault(f => string.Equals(f.Name, name, StringComparison.Ordinal));
+
+    /// <summary>Throws <see cref="ErrorCode.InvalidName"/> or <see cref="ErrorCode.InvalidSchema"/> naming the first broken rule.</summary>
+    public void Validate()
+    {
+        Names.Validate("collection", Name);
+        if (ShardCount is < 1 or > MaxShards)
+        {
+            throw Invalid($"ShardCount = {ShardCount}: allowed 1..{MaxShards}.");
+        }
+
+        if (Fields is null || Fields.Count == 0 || Fields.Count > MaxFields)
+        {
+            throw Invalid($"has {Fields?.Count ?? 0} fields: allowed 2..{MaxFields} (a primary key and a vector at least).");
+        }
+
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var field in Fields)
+        {
+            Names.Validate("field", field?.Name);
+            if (!seen.Add(field!.Name))
+            {
+                throw Invalid($"field '{field.Name}' appears twice; field names must be unique.");
+            }
+
+            ValidateField(field);
+        }
+
+        var keys = Fields.Count(f => f.IsPrimaryKey);
+        if (keys != 1)
+        {
+            throw Invalid($"has {keys} primary key fields: expected exactly one (Int64 or VarChar).");
+        }
+
+        if (!Fields.Any(f => f.Type == DataType.FloatVector))
+        {
+            throw Invalid("has no FloatVector field: expected at least one.");
+        }
+    }
+
+    private void ValidateField(FieldSchema field)
+    {
+        if (!Enum.IsDefined(field.Type))
+        {
+            throw Invalid($"field '{field.Name}' has unknown type {(int)field.Type}.");
+        }
+
+        if (field.IsPrimaryKey && field.Type is not (DataType.Int64 or DataType.VarChar))
+        {
+            throw Invalid($"primary key '{field.Name}' is {field.Type}: expected Int64 or VarChar.");
+        }
+
+        if (field.AutoId && !(field.IsPrimaryKey && field.Type == DataType.Int64))
+        {
+            throw Invalid($"field '{field.Name}' has AutoId: only an Int64 primary key may.");
+        }
+
+        if (field.Type == DataType.FloatVector)
+        {
+            if (field.Dimension is < 1 or > FieldSchema.MaxDimension)
+            {
+                throw Invalid($"vector field '{field.Name}' has dimension {field.Dimension}: allowed 1..{FieldSchema.MaxDimension}.");
+            }
+        }
+        else if (field.Dimension != 0)
+        {
+            throw Invalid($"field '{field.Name}' is {field.Type} but has dimension {field.Dimension}: only vectors have one.");
+        }
+
+        if (field.Type == DataType.VarChar && field.MaxLength is < 1 or > FieldSchema.MaxVarCharLength)
+        {
+            throw Invalid($"VarChar field '{field.Name}' has MaxLength {field.MaxLength}: allowed 1..{FieldSchema.MaxVarCharLength}.");
+        }
+    }
+
+    private MilvusException Invalid(string problem) =>
+        new(ErrorCode.InvalidSchema, $"Collection '{Name}': {problem}");
+}

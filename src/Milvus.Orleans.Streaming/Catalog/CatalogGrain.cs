@@ -1,0 +1,164 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Milvus.Orleans.Channels;
+using Milvus.Orleans.Grains;
+using Milvus.Orleans.Messages;
+using Milvus.Orleans.Schema;
+using Milvus.Orleans.Streaming.Configuration;
+
+namespace Milvus.Orleans.Streaming.Catalog;
+
+/// <summary>The catalog's persisted part.</summary>
+[GenerateSerializer]
+internal sealed class CatalogState
+{
+    [Id(0)]
+    public long NextCollectionId { get; set; } = 1;
+
+    [Id(1)]
+    public Dictionary<long, CollectionInfo> Collections { get; set; } = [];
+
+    /// <summary>Where the next collection's first shard goes, so shards spread over pchannels.</summary>
+    [Id(2)]
+    public int NextPChannel { get; set; }
+}
+
+/// <summary>
+/// The collections. Non-reentrant, so DDL runs one at a time cluster-wide. Each change is persisted before and
+/// after its messages are written to the collection's vchannels, so after a crash a collection is never both
+/// usable and half-created, and a dropping collection takes no writes.
+/// </summary>
+internal sealed partial class CatalogGrain(
+    [PersistentState("catalog")] IPersistentState<CatalogState> state,
+    IOptions<StreamingOptions> options,
+    TimeProvider time,
+    ILogger<CatalogGrain> logger) : Grain, ICatalogGrain
+{
+    /// <summary>How long a DDL waits for a moving vchannel.</summary>
+    internal static readonly TimeSpan DdlDeadline = TimeSpan.FromSeconds(30);
+
+    private IEnumerable<CollectionInfo> Live => state.State.Collections.Values.Where(c => c.State != CollectionState.Dropped);
+
+    public async Task<CollectionInfo> CreateCollectionAsync(CollectionSchema schema)
+    {
+        ArgumentNullException.ThrowIfNull(schema);
+        schema.Validate();
+        if (Find(schema.Name) is { } existing)
+        {
+            throw new MilvusException(ErrorCode.CollectionAlreadyExists, $"Collection '{schema.Name}' exists already (id {existing.Id}, {existing.State}).");
+        }
+
+        var id = state.State.NextCollectionId++;
+        var pchannels = options.Value.PChannels;
+        var vchannels = Enumerable.Range(0, schema.ShardCount)
+            .Select(shard => ChannelNames.VChannel(ChannelNames.PChannel((state.State.NextPChannel + shard) % pchannels), id, shard))
+            .ToArray();
+        state.State.NextPChannel = (state.State.NextPChannel + schema.ShardCount) % pchannels;
+        var creating = new CollectionInfo(id, schema, vchannels, [Names.DefaultPartition], CollectionState.Creating);
+        state.State.Collections[id] = creating;
+        await state.WriteStateAsync().ConfigureAwait(true);
+
+        var ready = creating with { State = CollectionState.Ready };
+        try
+        {
+            await WriteDdlAsync(MessageKind.CreateCollection, ready, partition: null).ConfigureAwait(true);
+        }
+        catch (Exception ex)
+        {
+            // Undo: the vchannels that took the create take the drop, and the name is free again.
+            LogCreateFailed(logger, schema.Name, id, ex);
+            var dropped = creating with { State = CollectionState.Dropped };
+            state.State.Collections[id] = dropped;
+            await state.WriteStateAsync().ConfigureAwait(true);
+            await ((Task)WriteDdlAsync(MessageKind.DropCollection, dropped, partition: null)).ConfigureAwait(ConfigureAwaitOptions.ContinueOnCapturedContext | ConfigureAwaitOptions.SuppressThrowing);
+            throw;
+        }
+
+        state.State.Collections[id] = ready;
+        await state.WriteStateAsync().ConfigureAwait(true);
+        LogCreated(logger, schema.Name, id, vchannels);
+        return ready;
+    }
+
+    public async Task DropCollectionAsync(string name)
+    {
+        var collection = Find(name) ?? throw NotFound(name);
+        var dropping = collection with { State = CollectionState.Dropping };
+        state.State.Collections[collection.Id] = dropping;
+        await state.WriteStateAsync().ConfigureAwait(true);
+
+        var dropped = collection with { State = CollectionState.Dropped };
+        await WriteDdlAsync(MessageKind.DropCollection, dropped, partition: null).ConfigureAwait(true);
+        state.State.Collections[collection.Id] = dropped;
+        await state.WriteStateAsync().ConfigureAwait(true);
+        LogDropped(logger, name, collection.Id);
+    }
+
+    public Task<IReadOnlyList<string>> ListCollectionsAsync() =>
+        Task.FromResult<IReadOnlyList<string>>([.. Live.Where(c => c.State == CollectionState.Ready).Select(c => c.Name).Order(StringComparer.Ordinal)]);
+
+    public Task<CollectionInfo> DescribeCollectionAsync(string name) =>
+        Task.FromResult(Find(name) is { State: CollectionState.Ready } found ? found : throw NotFound(name));
+
+    public Task<CollectionInfo?> GetCollectionAsync(long id) =>
+        Task.FromResult(state.State.Collections.GetValueOrDefault(id));
+
+    public async Task<CollectionInfo> CreatePartitionAsync(string collection, string partition)
+    {
+        Names.Validate("partition", partition);
+        var info = Ready(collection);
+        if (info.HasPartition(partition))
+        {
+            throw new MilvusException(ErrorCode.PartitionAlreadyExists, $"Collection '{collection}' has partition '{partition}' already.");
+        }
+
+        return await ChangePartitionsAsync(MessageKind.CreatePartition, info with { Partitions = [.. info.Partitions, partition] }, partition).ConfigureAwait(true);
+    }
+
+    public async Task<CollectionInfo> DropPartitionAsync(string collection, string partition)
+    {
+        var info = Ready(collection);
+        if (string.Equals(partition, Names.DefaultPartition, StringComparison.Ordinal))
+        {
+            throw new MilvusException(ErrorCode.InvalidArgument, $"Collection '{collection}': the default partition '{Names.DefaultPartition}' cannot be dropped.");
+        }
+
+        if (!info.HasPartition(partition))
+        {
+            throw new MilvusException(ErrorCode.PartitionNotFound, $"Collection '{collection}' has no partition '{partition}'.");
+        }
+
+        return await ChangePartitionsAsync(MessageKind.DropPartition, info with { Partitions = [.. info.Partitions.Where(p => p != partition)] }, partition).ConfigureAwait(true);
+    }
+
+    private async Task<CollectionInfo> ChangePartitionsAsync(MessageKind kind, CollectionInfo changed, string partition)
+    {
+        await WriteDdlAsync(kind, changed, partition).ConfigureAwait(true);
+        state.State.Collections[changed.Id] = changed;
+        await state.WriteStateAsync().ConfigureAwait(true);
+        return changed;
+    }
+
+    private Task<HybridTimestamp[]> WriteDdlAsync(MessageKind kind, CollectionInfo collection, string? partition) =>
+        Task.WhenAll(collection.VChannels.Select(vchannel => TransientRetry.RunAsync(
+            () => GrainFactory.GetGrain<IVChannelGrain>(vchannel).ApplyDdlAsync(new WalMessage(kind, vchannel, collection.Id, partition, Collection: collection)),
+            DdlDeadline,
+            time,
+            CancellationToken.None)));
+
+    private CollectionInfo? Find(string name) => Live.FirstOrDefault(c => string.Equals(c.Name, name, StringComparison.Ordinal));
+
+    private CollectionInfo Ready(string name) => Find(name) is { State: CollectionState.Ready } found ? found : throw NotFound(name);
+
+    private static MilvusException NotFound(string name) =>
+        new(ErrorCode.CollectionNotFound, $"Collection '{name}' does not exist.");
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Created collection {Name} (id {Id}) on vchannels {VChannels}")]
+    private static partial void LogCreated(ILogger logger, string name, long id, string[] vchannels);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Creating collection {Name} (id {Id}) failed; undoing it")]
+    private static partial void LogCreateFailed(ILogger logger, string name, long id, Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Dropped collection {Name} (id {Id})")]
+    private static partial void LogDropped(ILogger logger, string name, long id);
+}

@@ -1,0 +1,134 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Milvus.Orleans.Grains;
+using Milvus.Orleans.Messages;
+using Milvus.Orleans.Streaming.Configuration;
+using Milvus.Orleans.Streaming.Placement;
+using Milvus.Orleans.Streaming.Tso;
+using Milvus.Orleans.Wal.Storage;
+using Orleans.Concurrency;
+
+namespace Milvus.Orleans.Streaming.Wal;
+
+/// <summary>
+/// One pchannel's log on its bound silo. Reentrant: appends from many callers meet in the
+/// <see cref="ChannelAppender"/>'s queue and share one durable flush. The log is opened on the first append, with
+/// the term the coordinator gave, after checking with the coordinator that this silo is the owner.
+/// </summary>
+[ChannelPlacement]
+[Reentrant]
+internal sealed partial class WalGrain(
+    ChannelDirectory directory,
+    IWalStorage storage,
+    TimestampCache tso,
+    MessageCodec codec,
+    ILocalSiloDetails silo,
+    IOptions<StreamingOptions> options,
+    TimeProvider time,
+    ILogger<WalGrain> logger) : Grain, IWalGrain
+{
+    private Task<ChannelAppender>? _opening;
+
+    private string PChannel => this.GetPrimaryKeyString();
+
+    public async Task<IReadOnlyList<AppendResult>> AppendAsync(IReadOnlyList<WalMessage> messages)
+    {
+        if (messages is null || messages.Count == 0)
+        {
+            throw new MilvusException(ErrorCode.EmptyBatch, $"pchannel '{PChannel}': nothing to append.");
+        }
+
+        var appender = await OpenAsync().ConfigureAwait(true);
+        try
+        {
+            return await appender.AppendAsync(messages).ConfigureAwait(true);
+        }
+        catch (MilvusException ex) when (ex.Code is ErrorCode.Fenced or ErrorCode.ChannelNotReady)
+        {
+            DeactivateOnIdle();
+            throw;
+        }
+    }
+
+    public Task ReleaseAsync(long term)
+    {
+        if (_opening is { IsCompletedSuccessfully: true } opened && opened.Result.Term < term)
+        {
+            LogReleased(logger, PChannel, opened.Result.Term, term);
+            DeactivateOnIdle();
+        }
+
+        return Task.CompletedTask;
+    }
+
+    public async Task<WalChannelState> GetStateAsync()
+    {
+        var appender = await OpenAsync().ConfigureAwait(true);
+        return new WalChannelState(appender.Term, appender.LastConfirmedId, appender.LastTimeTick);
+    }
+
+    public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    {
+        if (_opening is { IsCompletedSuccessfully: true } opened)
+        {
+            await opened.Result.DisposeAsync().ConfigureAwait(true);
+        }
+    }
+
+    private Task<ChannelAppender> OpenAsync()
+    {
+        if (_opening is null || _opening.IsFaulted || _opening.IsCanceled)
+        {
+            _opening = OpenLogAsync();
+        }
+
+        return _opening;
+    }
+
+    private async Task<ChannelAppender> OpenLogAsync()
+    {
+        var topology = await directory.RefreshAsync().ConfigureAwait(true);
+        var binding = topology.Binding(PChannel)
+            ?? throw new MilvusException(ErrorCode.InvalidName, $"'{PChannel}' is not a pchannel of this cluster.");
+        if (binding.Silo != silo.SiloAddress)
+        {
+            DeactivateOnIdle();
+            throw new MilvusException(
+                ErrorCode.ChannelNotReady,
+                $"pchannel '{PChannel}' is bound to silo {binding.Silo?.ToString() ?? "(none)"} in term {binding.Term}, not to {silo.SiloAddress}; retry.");
+        }
+
+        IWalWriter writer;
+        try
+        {
+            writer = await storage.OpenWriterAsync(PChannel, binding.Term, CancellationToken.None).ConfigureAwait(true);
+        }
+        catch (WalFencedException ex)
+        {
+            DeactivateOnIdle();
+            await GrainFactory.GetGrain<IStreamingCoordinatorGrain>(0).ReportFencedAsync(PChannel, ex.CurrentTerm).ConfigureAwait(true);
+            throw new MilvusException(ErrorCode.WrongTerm, $"pchannel '{PChannel}': {ex.Message} The coordinator moves past it; retry.");
+        }
+
+        // A fresh timestamp from the oracle, taken after the older owner was fenced: above all it ever wrote.
+        TimestampRange floor;
+        try
+        {
+            floor = await GrainFactory.GetGrain<ITsoGrain>(0).AllocateAsync(1).ConfigureAwait(true);
+        }
+        catch
+        {
+            await writer.DisposeAsync().ConfigureAwait(true);
+            throw;
+        }
+
+        LogOpened(logger, PChannel, binding.Term, writer.DurableEnd.Value);
+        return new ChannelAppender(writer, tso, codec, floor.First, TimeSpan.FromMilliseconds(options.Value.TimeTickMs), time, logger);
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "pchannel {PChannel} opened in term {Term} at {DurableEnd}")]
+    private static partial void LogOpened(ILogger logger, string pchannel, long term, long durableEnd);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "pchannel {PChannel} (term {Term}) released to term {NewTerm}")]
+    private static partial void LogReleased(ILogger logger, string pchannel, long term, long newTerm);
+}

@@ -1,0 +1,143 @@
+using Milvus.Orleans.Channels;
+using Milvus.Orleans.Data;
+using Milvus.Orleans.Messages;
+using Milvus.Orleans.Schema;
+
+namespace Milvus.Orleans.Streaming.Tests.Collections;
+
+/// <summary>Collections and writes through the client SDK on three silos, checked against what the logs hold.</summary>
+public sealed class CollectionWriteTests : IAsyncLifetime
+{
+    private StreamingCluster _cluster = null!;
+
+    public async ValueTask InitializeAsync() => _cluster = await StreamingCluster.StartAsync(3);
+
+    public async ValueTask DisposeAsync() => await _cluster.DisposeAsync();
+
+    [Fact]
+    public async Task CreateCollectionAsync_WhenSchemaIsValid_ListsDescribesAndLogsItOnEveryShard()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var client = _cluster.Client;
+
+        var created = await client.CreateCollectionAsync(TestRows.Schema("books", shards: 3), ct);
+
+        Assert.Equal(["books"], await client.ListCollectionsAsync(ct));
+        var described = await client.DescribeCollectionAsync("books", ct);
+        Assert.Equal(created.Id, described.Id);
+        Assert.Equal(created.Schema.Fields, described.Schema.Fields);
+        Assert.Equal(created.VChannels, described.VChannels);
+        Assert.Equal(CollectionState.Ready, described.State);
+        Assert.Equal([Names.DefaultPartition], described.Partitions);
+        Assert.Equal(3, described.VChannels.Count);
+        var logged = await _cluster.ReadAllAsync();
+        Assert.Equal(described.VChannels.Order(), logged.Where(m => m.Message.Kind == MessageKind.CreateCollection).Select(m => m.Message.VChannel).Order());
+        Assert.All(described.VChannels, v => Assert.Equal(created.Id, ChannelNames.ParseVChannel(v).CollectionId));
+    }
+
+    [Fact]
+    public async Task InsertAsync_WhenRowsAreValid_LogsEachRowOnceOnItsShardInTimestampOrder()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var client = _cluster.Client;
+        var info = await client.CreateCollectionAsync(TestRows.Schema("items", shards: 2), ct);
+
+        long acknowledged = 0;
+        for (var batch = 0; batch < 10; batch++)
+        {
+            var result = await client.InsertAsync("items", TestRows.Rows(batch * 100, 100), cancellationToken: ct);
+            acknowledged += result.Count;
+        }
+
+        var inserts = (await _cluster.ReadAllAsync()).Where(m => m.Message.Kind == MessageKind.Insert).ToList();
+        Assert.Equal(1000, acknowledged);
+        Assert.Equal(Enumerable.Range(0, 1000).Select(i => (long)i), inserts.SelectMany(m => TestRows.Keys(m.Message.Rows!)).Order());
+        foreach (var shard in inserts.GroupBy(m => m.Message.VChannel))
+        {
+            var index = info.VChannels.ToList().IndexOf(shard.Key);
+            Assert.All(shard.SelectMany(m => TestRows.Keys(m.Message.Rows!)), k => Assert.Equal(index, ShardRouter.ShardOf(k, 2)));
+            var ts = shard.Select(m => m.Ts.Value).ToArray();
+            Assert.Equal(ts.Order(), ts);
+            Assert.Equal(ts.Length, ts.Distinct().Count());
+        }
+    }
+
+    [Fact]
+    public async Task InsertAsync_WhenCollectionIsAutoId_ReturnsUniqueKeysInRowOrderAndLogsThem()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var client = _cluster.Client;
+        await client.CreateCollectionAsync(TestRows.Schema("auto", shards: 2, autoId: true), ct);
+
+        var result = await client.InsertAsync("auto", TestRows.Rows(0, 50, withKeys: false), cancellationToken: ct);
+
+        Assert.Equal(50, result.Count);
+        Assert.NotNull(result.AssignedIds);
+        Assert.Equal(50, result.AssignedIds.Distinct().Count());
+        var logged = (await _cluster.ReadAllAsync()).Where(m => m.Message.Kind == MessageKind.Insert).OrderBy(m => m.Ts).ToList();
+        // Shard 0 got rows 0..24 and shard 1 rows 25..49; each row's vector starts with its row number.
+        var byRow = logged.SelectMany(m => TestRows.Keys(m.Message.Rows!).Select((key, i) => (Key: key, Row: (int)((float[])m.Message.Rows!.Column("vec")!.Values)[i * TestRows.Dimension])))
+            .OrderBy(p => p.Row).Select(p => p.Key);
+        Assert.Equal(result.AssignedIds, byRow);
+    }
+
+    [Fact]
+    public async Task InsertAsync_WhenBatchExceedsMessageMaxBytes_LogsOneCommittedTransaction()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var client = _cluster.Client;
+        var schema = new CollectionSchema("wide", [FieldSchema.Int64Key("id"), FieldSchema.FloatVector("vec", 1024)], ShardCount: 1);
+        await client.CreateCollectionAsync(schema, ct);
+        // 2000 rows × 4 KiB = about 8 MiB: more than 2 MiB, so four or five chunks.
+        var keys = Enumerable.Range(0, 2000).Select(i => (long)i).ToArray();
+        var rows = new RowBatch([FieldColumn.Int64("id", keys), FieldColumn.FloatVector("vec", 1024, new float[2000 * 1024])]);
+
+        await client.InsertAsync("wide", rows, cancellationToken: ct);
+
+        var logged = (await _cluster.ReadAllAsync()).Where(m => m.Message.CollectionId != 0 && m.Message.Kind != MessageKind.CreateCollection).ToList();
+        Assert.Equal(MessageKind.BeginTxn, logged[0].Message.Kind);
+        Assert.Equal(MessageKind.CommitTxn, logged[^1].Message.Kind);
+        var chunks = logged[1..^1];
+        Assert.InRange(chunks.Count, 4, 5);
+        Assert.All(logged, m => Assert.Equal(logged[0].Message.TxnId, m.Message.TxnId));
+        Assert.All(chunks, m => Assert.True(m.Message.Rows!.EstimatedBytes <= 2 * 1024 * 1024, $"{m.Message.Rows!.EstimatedBytes} bytes"));
+        Assert.Equal(keys, chunks.SelectMany(m => TestRows.Keys(m.Message.Rows!)));
+    }
+
+    [Fact]
+    public async Task DeleteAndUpsert_WhenKeysSpanShards_LogOneMessagePerShardWithItsKeys()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var client = _cluster.Client;
+        await client.CreateCollectionAsync(TestRows.Schema("edits", shards: 2), ct);
+        await client.InsertAsync("edits", TestRows.Rows(0, 20), cancellationToken: ct);
+
+        var deleted = await client.DeleteAsync("edits", PrimaryKeys.Of(1L, 2L, 3L, 4L, 5L), cancellationToken: ct);
+        var upserted = await client.UpsertAsync("edits", TestRows.Rows(10, 4), cancellationToken: ct);
+
+        Assert.Equal(5, deleted.Count);
+        Assert.Equal(4, upserted.Count);
+        Assert.True(upserted.Ts > deleted.Ts);
+        var logged = await _cluster.ReadAllAsync();
+        Assert.Equal([1L, 2, 3, 4, 5], logged.Where(m => m.Message.Kind == MessageKind.Delete).SelectMany(m => m.Message.Keys!.Int64!).Order());
+        Assert.Equal([10L, 11, 12, 13], logged.Where(m => m.Message.Kind == MessageKind.Upsert).SelectMany(m => TestRows.Keys(m.Message.Rows!)).Order());
+    }
+
+    [Fact]
+    public async Task Partitions_WhenCreatedAndDropped_AreListedAndCheckedOnInsert()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var client = _cluster.Client;
+        await client.CreateCollectionAsync(TestRows.Schema("parts", shards: 1), ct);
+
+        await client.CreatePartitionAsync("parts", "p2024", ct);
+        await client.InsertAsync("parts", TestRows.Rows(0, 3), "p2024", ct);
+        await client.DropPartitionAsync("parts", "p2024", ct);
+        var error = await Assert.ThrowsAsync<MilvusException>(() => client.InsertAsync("parts", TestRows.Rows(3, 3), "p2024", ct));
+
+        Assert.Equal(ErrorCode.PartitionNotFound, error.Code);
+        Assert.Equal([Names.DefaultPartition], await client.ListPartitionsAsync("parts", ct));
+        var kinds = (await _cluster.ReadAllAsync()).Select(m => m.Message.Kind).ToArray();
+        Assert.Equal([MessageKind.CreateCollection, MessageKind.CreatePartition, MessageKind.Insert, MessageKind.DropPartition], kinds);
+    }
+}
