@@ -71,6 +71,10 @@ internal sealed class StreamingCluster : IAsyncDisposable
         return new StreamingCluster(garnet, wal, cluster);
     }
 
+    /// <summary>Opens <paramref name="pchannel"/>'s log as another silo would, with <paramref name="term"/>.</summary>
+    public async Task<IWalWriter> OpenWalAsync(string pchannel, long term) =>
+        await new LocalWalStorage(new LocalWalOptions { Path = _wal.FullName }).OpenWriterAsync(pchannel, term, TestContext.Current.CancellationToken);
+
     /// <summary>Every message of <paramref name="pchannel"/>'s log, read from storage as a recovering owner would.</summary>
     public async Task<List<LoggedMessage>> ReadLogAsync(string pchannel)
     {
