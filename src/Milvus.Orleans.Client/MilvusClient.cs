@@ -1,4 +1,6 @@
 using System.Collections.Concurrent;
+using System.Runtime.CompilerServices;
+using System.Threading.Channels;
 using Milvus.Orleans.Channels;
 using Milvus.Orleans.Data;
 using Milvus.Orleans.Grains;
@@ -111,8 +113,11 @@ public sealed class MilvusClient(IClusterClient cluster, TimeProvider? timeProvi
             .GroupBy(i => keys.Int64 is { } longs ? ShardRouter.ShardOf(longs[i], shards) : ShardRouter.ShardOf(keys.VarChar![i], shards))
             .Select(g => (Shard: g.Key, Keys: keys.Select([.. g])))
             .ToArray();
-        var results = await Task.WhenAll(byShard.Select(s => RetryAsync(
-            () => cluster.GetGrain<IVChannelGrain>(info.VChannels[s.Shard]).DeleteAsync(info.Id, partition, s.Keys), cancellationToken))).ConfigureAwait(false);
+        var results = await Task.WhenAll(byShard.Select(s =>
+        {
+            var requestId = Guid.NewGuid();
+            return RetryAsync(() => cluster.GetGrain<IVChannelGrain>(info.VChannels[s.Shard]).DeleteAsync(info.Id, partition, s.Keys, requestId), cancellationToken);
+        })).ConfigureAwait(false);
         return new WriteResult(results.Sum(r => r.Count), results.Max(r => r.Ts));
     }
 
@@ -132,13 +137,120 @@ public sealed class MilvusClient(IClusterClient cluster, TimeProvider? timeProvi
                 .Select(p => (p.Shard, Rows: rows.Slice(p.Start, p.End - p.Start)))
                 .ToArray()
             : [.. ShardRows(rows.Column(key.Name)!, shards).Select(g => (g.Shard, Rows: g.Rows.Count == rows.RowCount ? rows : rows.Select(g.Rows)))];
-        var results = await Task.WhenAll(parts.Select(p => RetryAsync(() =>
+        var results = await Task.WhenAll(parts.Select(p =>
         {
+            // One id for every attempt: a retry whose first attempt was logged after all is delivered once.
+            var requestId = Guid.NewGuid();
             var vchannel = cluster.GetGrain<IVChannelGrain>(info.VChannels[p.Shard]);
-            return upsert ? vchannel.UpsertAsync(info.Id, partition, p.Rows) : vchannel.InsertAsync(info.Id, partition, p.Rows);
-        }, cancellationToken))).ConfigureAwait(false);
+            return RetryAsync(
+                () => upsert ? vchannel.UpsertAsync(info.Id, partition, p.Rows, requestId) : vchannel.InsertAsync(info.Id, partition, p.Rows, requestId),
+                cancellationToken);
+        })).ConfigureAwait(false);
         var ids = key.AutoId ? results.SelectMany(r => r.AssignedIds ?? []).ToArray() : null;
         return new WriteResult(results.Sum(r => r.Count), results.Max(r => r.Ts), ids);
+    }
+
+    /// <summary>
+    /// Every message of <paramref name="vchannel"/> from <paramref name="start"/> on, and its pchannel's time ticks,
+    /// in log (timestamp) order, until cancelled. A committed transaction arrives whole, a rolled-back one never,
+    /// and a request a retry logged twice once. When the reading silo dies or the pchannel moves, the subscription
+    /// resumes after the last message it delivered; it fails only after <see cref="RetryDeadline"/> without progress.
+    /// </summary>
+    public async IAsyncEnumerable<LoggedMessage> SubscribeAsync(
+        string vchannel, SubscriptionStart start, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        var from = start.IsLatest
+            ? (await RetryAsync(() => cluster.GetGrain<IWalGrain>(ChannelNames.PChannelOf(vchannel)).GetStateAsync(), cancellationToken).ConfigureAwait(false)).DurableEnd
+            : start.Id;
+        var delivered = start.SkipThrough;
+        // The reader drops a retried request's second copy only if it read the first; across a resume, this does.
+        var requests = new RequestDeduplicator(RequestDeduplicator.DefaultWindow);
+        var failingSince = (long?)null;
+        var delay = TimeSpan.FromMilliseconds(20);
+        while (true)
+        {
+            var reading = cluster.GetGrain<IVChannelReaderGrain>(vchannel).ReadAsync(from, cancellationToken).GetAsyncEnumerator(cancellationToken);
+            try
+            {
+                while (true)
+                {
+                    LoggedMessage message;
+                    try
+                    {
+                        if (!await reading.MoveNextAsync().ConfigureAwait(false))
+                        {
+                            break;
+                        }
+
+                        message = reading.Current;
+                    }
+                    catch (Exception ex) when (!cancellationToken.IsCancellationRequested && ex is not MilvusException { IsTransient: false })
+                    {
+                        failingSince ??= _time.GetTimestamp();
+                        if (_time.GetElapsedTime(failingSince.Value) > RetryDeadline)
+                        {
+                            throw;
+                        }
+
+                        await Task.Delay(delay, _time, cancellationToken).ConfigureAwait(false);
+                        delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, TimeSpan.FromSeconds(1).Ticks));
+                        break;
+                    }
+
+                    failingSince = null;
+                    delay = TimeSpan.FromMilliseconds(20);
+                    from = message.Next;
+                    if (message.Id <= delivered || !requests.IsFirst(message.Message.RequestId, message.Message.TxnId, message.Ts))
+                    {
+                        continue;
+                    }
+
+                    delivered = message.Id;
+                    yield return message;
+                }
+            }
+            finally
+            {
+                await reading.DisposeAsync().ConfigureAwait(false);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Every message of every shard of <paramref name="collection"/> from <paramref name="start"/> on (see
+    /// <see cref="SubscribeAsync(string, SubscriptionStart, CancellationToken)"/>), shards interleaved as their
+    /// messages arrive, without time ticks. Timestamps increase within each vchannel.
+    /// </summary>
+    public async IAsyncEnumerable<LoggedMessage> SubscribeCollectionAsync(
+        string collection, SubscriptionStart start, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        var info = await CollectionAsync(collection, cancellationToken).ConfigureAwait(false);
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var merged = Channel.CreateBounded<LoggedMessage>(1024);
+        var readers = info.VChannels.Select(async vchannel =>
+        {
+            await foreach (var message in SubscribeAsync(vchannel, start, stop.Token).ConfigureAwait(false))
+            {
+                if (message.Message.Kind != MessageKind.TimeTick)
+                {
+                    await merged.Writer.WriteAsync(message, stop.Token).ConfigureAwait(false);
+                }
+            }
+        }).ToArray();
+        var completion = Task.WhenAll(readers).ContinueWith(
+            t => merged.Writer.TryComplete(t.Exception?.InnerException), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        try
+        {
+            await foreach (var message in merged.Reader.ReadAllAsync(cancellationToken).ConfigureAwait(false))
+            {
+                yield return message;
+            }
+        }
+        finally
+        {
+            await stop.CancelAsync().ConfigureAwait(false);
+            await completion.ConfigureAwait(false);
+        }
     }
 
     private static IEnumerable<(int Shard, List<int> Rows)> ShardRows(FieldColumn keys, int shards)

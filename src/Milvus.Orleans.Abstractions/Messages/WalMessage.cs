@@ -49,6 +49,8 @@ public enum MessageKind : byte
 /// <param name="Keys">Delete: the primary keys.</param>
 /// <param name="Collection">CreateCollection: the collection.</param>
 /// <param name="TxnId">The transaction the message belongs to; 0 for none.</param>
+/// <param name="RequestId">The client request that wrote it (every message of its transaction carries it), so a
+/// request logged twice by a retry is delivered once; empty for messages no client retries.</param>
 [GenerateSerializer, Immutable]
 public sealed record WalMessage(
     [property: Id(0)] MessageKind Kind,
@@ -58,7 +60,8 @@ public sealed record WalMessage(
     [property: Id(4)] RowBatch? Rows = null,
     [property: Id(5)] PrimaryKeys? Keys = null,
     [property: Id(6)] CollectionInfo? Collection = null,
-    [property: Id(7)] long TxnId = 0)
+    [property: Id(7)] long TxnId = 0,
+    [property: Id(8)] Guid RequestId = default)
 {
     /// <summary>Whether the message changes a collection's definition (and so is exclusive with data on its vchannel).</summary>
     public bool IsDdl => Kind is MessageKind.CreateCollection or MessageKind.DropCollection
@@ -70,7 +73,7 @@ public sealed record WalMessage(
 
 /// <summary>A message as the log holds it: its id (position), the id after it, and its timestamp.</summary>
 /// <param name="Id">Where the message starts in its pchannel's log; resume after it from <paramref name="Next"/>.</param>
-/// <param name="Next">The id of the following message.</param>
+/// <param name="Next">The id of the following message: where a reader resumes after this one.</param>
 /// <param name="Ts">Its timestamp; strictly increasing along the log.</param>
 /// <param name="Message">The message.</param>
 [GenerateSerializer, Immutable]

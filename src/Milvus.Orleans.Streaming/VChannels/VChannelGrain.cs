@@ -32,13 +32,13 @@ internal sealed class VChannelGrain(
 
     private IWalGrain Wal => GrainFactory.GetGrain<IWalGrain>(ChannelNames.PChannelOf(VChannel));
 
-    public Task<WriteResult> InsertAsync(long collectionId, string partition, RowBatch rows) =>
-        WriteRowsAsync(MessageKind.Insert, collectionId, partition, rows);
+    public Task<WriteResult> InsertAsync(long collectionId, string partition, RowBatch rows, Guid requestId) =>
+        WriteRowsAsync(MessageKind.Insert, collectionId, partition, rows, requestId);
 
-    public Task<WriteResult> UpsertAsync(long collectionId, string partition, RowBatch rows) =>
-        WriteRowsAsync(MessageKind.Upsert, collectionId, partition, rows);
+    public Task<WriteResult> UpsertAsync(long collectionId, string partition, RowBatch rows, Guid requestId) =>
+        WriteRowsAsync(MessageKind.Upsert, collectionId, partition, rows, requestId);
 
-    public async Task<WriteResult> DeleteAsync(long collectionId, string? partition, PrimaryKeys keys)
+    public async Task<WriteResult> DeleteAsync(long collectionId, string? partition, PrimaryKeys keys, Guid requestId)
     {
         ArgumentNullException.ThrowIfNull(keys);
         using var entered = await _gate.EnterDataAsync().ConfigureAwait(true);
@@ -54,7 +54,7 @@ internal sealed class VChannelGrain(
             }
         }
 
-        var results = await Wal.AppendAsync([new WalMessage(MessageKind.Delete, VChannel, collectionId, partition, Keys: keys)]).ConfigureAwait(true);
+        var results = await Wal.AppendAsync([new WalMessage(MessageKind.Delete, VChannel, collectionId, partition, Keys: keys, RequestId: requestId)]).ConfigureAwait(true);
         return new WriteResult(keys.Count, results[^1].Ts);
     }
 
@@ -74,7 +74,7 @@ internal sealed class VChannelGrain(
         return results[^1].Ts;
     }
 
-    private async Task<WriteResult> WriteRowsAsync(MessageKind kind, long collectionId, string partition, RowBatch rows)
+    private async Task<WriteResult> WriteRowsAsync(MessageKind kind, long collectionId, string partition, RowBatch rows, Guid requestId)
     {
         ArgumentNullException.ThrowIfNull(rows);
         using var entered = await _gate.EnterDataAsync().ConfigureAwait(true);
@@ -100,28 +100,28 @@ internal sealed class VChannelGrain(
             CheckShard(collection, rows.Column(key.Name)!);
         }
 
-        var results = await Wal.AppendAsync(Split(kind, collectionId, partition, rows)).ConfigureAwait(true);
+        var results = await Wal.AppendAsync(Split(kind, collectionId, partition, rows, requestId)).ConfigureAwait(true);
         return new WriteResult(rows.RowCount, results[^1].Ts, assigned);
     }
 
     /// <summary>One message, or Begin + chunks of at most MaxBytes + Commit, so readers see all of it or nothing.</summary>
-    private List<WalMessage> Split(MessageKind kind, long collectionId, string partition, RowBatch rows)
+    private List<WalMessage> Split(MessageKind kind, long collectionId, string partition, RowBatch rows, Guid requestId)
     {
         var maxBytes = messageOptions.Value.MaxBytes;
         if (rows.EstimatedBytes <= maxBytes)
         {
-            return [new WalMessage(kind, VChannel, collectionId, partition, rows)];
+            return [new WalMessage(kind, VChannel, collectionId, partition, rows, RequestId: requestId)];
         }
 
         var rowsPerChunk = (int)Math.Max(1, maxBytes * (long)rows.RowCount / rows.EstimatedBytes);
         var txn = Random.Shared.NextInt64(1, long.MaxValue);
-        var messages = new List<WalMessage> { new(MessageKind.BeginTxn, VChannel, collectionId, partition, TxnId: txn) };
+        var messages = new List<WalMessage> { new(MessageKind.BeginTxn, VChannel, collectionId, partition, TxnId: txn, RequestId: requestId) };
         for (var start = 0; start < rows.RowCount; start += rowsPerChunk)
         {
-            messages.Add(new WalMessage(kind, VChannel, collectionId, partition, rows.Slice(start, Math.Min(rowsPerChunk, rows.RowCount - start)), TxnId: txn));
+            messages.Add(new WalMessage(kind, VChannel, collectionId, partition, rows.Slice(start, Math.Min(rowsPerChunk, rows.RowCount - start)), TxnId: txn, RequestId: requestId));
         }
 
-        messages.Add(new WalMessage(MessageKind.CommitTxn, VChannel, collectionId, partition, TxnId: txn));
+        messages.Add(new WalMessage(MessageKind.CommitTxn, VChannel, collectionId, partition, TxnId: txn, RequestId: requestId));
         return messages;
     }
 

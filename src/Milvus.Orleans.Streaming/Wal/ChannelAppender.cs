@@ -55,6 +55,9 @@ internal sealed partial class ChannelAppender : IAsyncDisposable
     /// <summary>Id of the last durable message written by this owner, or -1.</summary>
     public long LastConfirmedId => Interlocked.Read(ref _lastConfirmedId);
 
+    /// <summary>Where the next message will start.</summary>
+    public long DurableEnd => _writer.DurableEnd.Value;
+
     /// <summary>The last time tick: every message written later has a larger timestamp.</summary>
     public HybridTimestamp LastTimeTick => new(Volatile.Read(ref _lastTs));
 

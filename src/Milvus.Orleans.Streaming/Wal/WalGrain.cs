@@ -64,7 +64,7 @@ internal sealed partial class WalGrain(
     public async Task<WalChannelState> GetStateAsync()
     {
         var appender = await OpenAsync().ConfigureAwait(true);
-        return new WalChannelState(appender.Term, appender.LastConfirmedId, appender.LastTimeTick);
+        return new WalChannelState(appender.Term, appender.LastConfirmedId, appender.DurableEnd, appender.LastTimeTick);
     }
 
     public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)

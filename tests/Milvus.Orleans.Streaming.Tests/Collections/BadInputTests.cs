@@ -80,7 +80,7 @@ public sealed class BadInputTests(BadInputFixture fixture) : IClassFixture<BadIn
         var before = await fixture.Cluster.ReadAllAsync();
 
         var shard0 = fixture.Cluster.Cluster.Client.GetGrain<IVChannelGrain>(good.VChannels[0]);
-        var error = await Assert.ThrowsAsync<MilvusException>(() => shard0.InsertAsync(good.Id, Names.DefaultPartition, rows));
+        var error = await Assert.ThrowsAsync<MilvusException>(() => shard0.InsertAsync(good.Id, Names.DefaultPartition, rows, Guid.NewGuid()));
 
         Assert.Equal(code, error.Code);
         Assert.Contains(names, error.Message, StringComparison.Ordinal);

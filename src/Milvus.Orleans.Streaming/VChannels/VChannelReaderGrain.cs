@@ -1,0 +1,33 @@
+using System.Runtime.CompilerServices;
+using Milvus.Orleans.Channels;
+using Milvus.Orleans.Grains;
+using Milvus.Orleans.Messages;
+using Milvus.Orleans.Streaming.Wal;
+using Milvus.Orleans.Wal.Storage;
+using Orleans.Concurrency;
+
+namespace Milvus.Orleans.Streaming.VChannels;
+
+/// <summary>Serves subscribers from storage on the silo that takes the call; many readings run side by side.</summary>
+[StatelessWorker]
+[Reentrant]
+internal sealed class VChannelReaderGrain(IWalStorage storage, MessageCodec codec) : Grain, IVChannelReaderGrain
+{
+    /// <summary>A transaction open this long (in timestamps) without a commit is given up: its writer died.</summary>
+    internal static readonly TimeSpan TransactionKeepAlive = TimeSpan.FromSeconds(60);
+
+    public async IAsyncEnumerable<LoggedMessage> ReadAsync(long from, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(from);
+        var vchannel = this.GetPrimaryKeyString();
+        var filter = new VChannelMessageFilter(vchannel, TransactionKeepAlive, RequestDeduplicator.DefaultWindow);
+        var records = storage.ReadAsync(ChannelNames.PChannelOf(vchannel), new WalPosition(from), follow: true, cancellationToken);
+        await foreach (var record in records.ConfigureAwait(true))
+        {
+            foreach (var message in filter.Accept(codec.Decode(record)))
+            {
+                yield return message;
+            }
+        }
+    }
+}
