@@ -1,12 +1,16 @@
 using Milvus.Orleans.Benchmarks;
 
-// Usage: wal [--quick]. Prints key=value lines; docs/benchmarks.md records them with the machine.
-if (args is not ["wal", ..])
+// Usage: wal|streaming [--quick]. Prints key=value lines; docs/benchmarks.md records them with the machine.
+var quick = args.Contains("--quick");
+switch (args)
 {
-    await Console.Error.WriteLineAsync("usage: Milvus.Orleans.Benchmarks wal [--quick]");
-    return 2;
+    case ["wal", ..]:
+        await WalBenchmark.RunAsync(quick ? TimeSpan.FromSeconds(3) : TimeSpan.FromSeconds(15), Console.Out);
+        return 0;
+    case ["streaming", ..]:
+        await StreamingBenchmark.RunAsync(quick ? TimeSpan.FromSeconds(5) : TimeSpan.FromSeconds(20), kills: quick ? 5 : 9, Console.Out);
+        return 0;
+    default:
+        await Console.Error.WriteLineAsync("usage: Milvus.Orleans.Benchmarks wal|streaming [--quick]");
+        return 2;
 }
-
-var duration = args.Contains("--quick") ? TimeSpan.FromSeconds(3) : TimeSpan.FromSeconds(15);
-await WalBenchmark.RunAsync(duration, Console.Out);
-return 0;

@@ -20,18 +20,19 @@ public static class TransientRetry
     {
         ArgumentNullException.ThrowIfNull(call);
         ArgumentNullException.ThrowIfNull(time);
+        // Continuations stay on the caller's context: grains call this, and grain code must run on its activation.
         var started = time.GetTimestamp();
         var delay = FirstDelay;
         while (true)
         {
             try
             {
-                return await call().WaitAsync(cancellationToken).ConfigureAwait(false);
+                return await call().WaitAsync(cancellationToken).ConfigureAwait(true);
             }
             catch (Exception ex) when (IsTransient(ex) && time.GetElapsedTime(started) + delay < deadline)
             {
                 var jittered = delay * (0.5 + (Random.Shared.NextDouble() / 2));
-                await Task.Delay(jittered, time, cancellationToken).ConfigureAwait(false);
+                await Task.Delay(jittered, time, cancellationToken).ConfigureAwait(true);
                 delay = TimeSpan.FromTicks(Math.Min(MaxDelay.Ticks, delay.Ticks * 2));
             }
         }

@@ -23,6 +23,9 @@ public sealed class MilvusClient(IClusterClient cluster, TimeProvider? timeProvi
     /// <summary>How long a call keeps retrying while a channel moves; 30 s by default.</summary>
     public TimeSpan RetryDeadline { get; init; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>How long a subscription waits for its reader before it reads from another one; 10 s by default.</summary>
+    public TimeSpan ReaderSilence { get; init; } = TimeSpan.FromSeconds(10);
+
     private ICatalogGrain Catalog => cluster.GetGrain<ICatalogGrain>(0);
 
     /// <summary>A fresh hybrid timestamp from the cluster's oracle, above every one handed out before.</summary>
@@ -46,7 +49,7 @@ public sealed class MilvusClient(IClusterClient cluster, TimeProvider? timeProvi
 
     /// <summary>Which silo owns each pchannel, with its term.</summary>
     public Task<ChannelTopology> GetTopologyAsync(CancellationToken cancellationToken = default) =>
-        cluster.GetGrain<IStreamingCoordinatorGrain>(0).GetTopologyAsync().WaitAsync(cancellationToken);
+        RetryAsync(cluster.GetGrain<IStreamingCoordinatorGrain>(0).GetTopologyAsync, cancellationToken);
 
     /// <summary>Creates a collection; its schema is checked first and every problem is named.</summary>
     public Task<CollectionInfo> CreateCollectionAsync(CollectionSchema schema, CancellationToken cancellationToken = default)
@@ -154,7 +157,9 @@ public sealed class MilvusClient(IClusterClient cluster, TimeProvider? timeProvi
     /// Every message of <paramref name="vchannel"/> from <paramref name="start"/> on, and its pchannel's time ticks,
     /// in log (timestamp) order, until cancelled. A committed transaction arrives whole, a rolled-back one never,
     /// and a request a retry logged twice once. When the reading silo dies or the pchannel moves, the subscription
-    /// resumes after the last message it delivered; it fails only after <see cref="RetryDeadline"/> without progress.
+    /// resumes after the last message it delivered, for as long as it is enumerated. A reader that stays silent for
+    /// <see cref="ReaderSilence"/> (idle pchannels tick every 200 ms) is taken for lost and replaced. Only an error
+    /// that retrying cannot fix ends the subscription.
     /// </summary>
     public async IAsyncEnumerable<LoggedMessage> SubscribeAsync(
         string vchannel, SubscriptionStart start, [EnumeratorCancellation] CancellationToken cancellationToken = default)
@@ -165,7 +170,6 @@ public sealed class MilvusClient(IClusterClient cluster, TimeProvider? timeProvi
         var delivered = start.SkipThrough;
         // The reader drops a retried request's second copy only if it read the first; across a resume, this does.
         var requests = new RequestDeduplicator(RequestDeduplicator.DefaultWindow);
-        var failingSince = (long?)null;
         var delay = TimeSpan.FromMilliseconds(20);
         while (true)
         {
@@ -177,7 +181,7 @@ public sealed class MilvusClient(IClusterClient cluster, TimeProvider? timeProvi
                     LoggedMessage message;
                     try
                     {
-                        if (!await reading.MoveNextAsync().ConfigureAwait(false))
+                        if (!await reading.MoveNextAsync().AsTask().WaitAsync(ReaderSilence, _time, cancellationToken).ConfigureAwait(false))
                         {
                             break;
                         }
@@ -186,18 +190,11 @@ public sealed class MilvusClient(IClusterClient cluster, TimeProvider? timeProvi
                     }
                     catch (Exception ex) when (!cancellationToken.IsCancellationRequested && ex is not MilvusException { IsTransient: false })
                     {
-                        failingSince ??= _time.GetTimestamp();
-                        if (_time.GetElapsedTime(failingSince.Value) > RetryDeadline)
-                        {
-                            throw;
-                        }
-
                         await Task.Delay(delay, _time, cancellationToken).ConfigureAwait(false);
                         delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, TimeSpan.FromSeconds(1).Ticks));
                         break;
                     }
 
-                    failingSince = null;
                     delay = TimeSpan.FromMilliseconds(20);
                     from = message.Next;
                     if (message.Id <= delivered || !requests.IsFirst(message.Message.RequestId, message.Message.TxnId, message.Ts))
@@ -211,7 +208,14 @@ public sealed class MilvusClient(IClusterClient cluster, TimeProvider? timeProvi
             }
             finally
             {
-                await reading.DisposeAsync().ConfigureAwait(false);
+                try
+                {
+                    await reading.DisposeAsync().ConfigureAwait(false);
+                }
+                catch (Exception ex) when (ex is OrleansException or TimeoutException)
+                {
+                    // The reading silo is gone, and its reading with it.
+                }
             }
         }
     }

@@ -1,7 +1,11 @@
 using System.Net;
 using Microsoft.Extensions.Options;
 using Milvus.Orleans.Silo;
+using Azure.Storage.Blobs;
 using Milvus.Orleans.Streaming;
+using Milvus.Orleans.Wal;
+using Milvus.Orleans.Wal.AzureBlob;
+using Milvus.Orleans.Wal.Storage;
 using Orleans.Configuration;
 using Orleans.Dashboard;
 
@@ -10,11 +14,25 @@ builder.AddServiceDefaults();
 // Orleans' Redis clustering and grain storage resolve the multiplexer keyed by the Aspire service key.
 builder.AddKeyedRedisClient("redis");
 builder.AddBlobServiceClient("blobs");
+// The zero-disk mode: the WAL in append blobs of the same storage account, container "wal".
+builder.Services.AddKeyedSingleton<IWalStorage>(StreamingSiloBuilderExtensions.WalBackendKey, (services, _) => new AzureBlobWalStorage(
+    services.GetRequiredService<BlobServiceClient>().GetBlobContainerClient("wal"),
+    new AzureBlobWalOptions { RecoveryErrorIgnore = services.GetRequiredService<IOptions<WalOptions>>().Value.RecoveryErrorIgnore },
+    services.GetRequiredService<TimeProvider>()));
 builder.UseOrleans(silo =>
 {
     silo.AddActivityPropagation();
     silo.AddDashboard();
     silo.AddMilvusStreaming(builder.Configuration);
+    // A dead silo's pchannels move once it is declared dead: probe every second, two misses and one vote (any
+    // silo that misses two probes) suffice. The cost is an earlier false suspicion under a long GC pause, which
+    // only moves pchannels (fenced, nothing lost).
+    silo.Configure<ClusterMembershipOptions>(membership =>
+    {
+        membership.ProbeTimeout = TimeSpan.FromSeconds(1);
+        membership.NumMissedProbesLimit = 2;
+        membership.NumVotesForDeathDeclaration = 1;
+    });
     // Local runs keep the cluster on loopback; in production the pod's address is advertised.
     if (IPAddress.TryParse(builder.Configuration["Orleans:Endpoints:AdvertisedIPAddress"], out var advertised))
     {

@@ -8,20 +8,28 @@ using Milvus.Orleans.Streaming.Tso;
 using Milvus.Orleans.Streaming.Wal;
 using Milvus.Orleans.Wal;
 using Milvus.Orleans.Wal.Storage;
+using Orleans.Serialization;
+using Orleans.Storage;
 
 namespace Milvus.Orleans.Streaming;
 
 /// <summary>Adds the streaming service to an Orleans silo.</summary>
 public static class StreamingSiloBuilderExtensions
 {
+    /// <summary>
+    /// Service key of the WAL back-end a host registers for <c>Milvus:Wal:Storage = Blob</c> (an
+    /// <see cref="IWalStorage"/>); the local and memory back-ends need none.
+    /// </summary>
+    public const string WalBackendKey = "milvus-wal-backend";
+
     /// <summary>How long a record stays in a write-ahead buffer for tail readers.</summary>
     private static readonly TimeSpan BufferMaxAge = TimeSpan.FromSeconds(30);
 
     /// <summary>
     /// Registers the streaming service's grains and their dependencies, and binds the <c>Milvus</c> configuration
     /// (<c>Wal</c>, <c>Streaming</c>, <c>Segment</c>, <c>Message</c>), validated when the silo starts. The WAL
-    /// storage is the local or memory back-end from <c>Milvus:Wal:Storage</c>, unless the host registered an
-    /// <see cref="IWalStorage"/> (as the silo does for <c>blob</c>).
+    /// back-end is chosen by <c>Milvus:Wal:Storage</c>: local files at <c>Milvus:Wal:Path</c>, memory, or the
+    /// host's keyed <see cref="WalBackendKey"/> service; write-ahead buffers sit in front of it.
     /// </summary>
     public static ISiloBuilder AddMilvusStreaming(this ISiloBuilder builder, IConfiguration configuration)
     {
@@ -33,7 +41,12 @@ public static class StreamingSiloBuilderExtensions
             .AddValidatedOptions<StreamingOptions, StreamingOptionsValidator>(configuration, StreamingOptions.SectionName)
             .AddValidatedOptions<SegmentOptions, SegmentOptionsValidator>(configuration, SegmentOptions.SectionName)
             .AddValidatedOptions<MessageOptions, MessageOptionsValidator>(configuration, MessageOptions.SectionName);
-        services.TryAddSingleton(CreateWalStorage);
+        // Grain state in Orleans' binary, version-tolerant format, which the [GenerateSerializer] state types are made
+        // for (Newtonsoft JSON, the default, cannot rebuild read-only collections); JSON state is still read.
+        services.AddSingleton<IGrainStorageSerializer>(sp => new GrainStorageSerializer(
+            new OrleansGrainStorageSerializer(sp.GetRequiredService<Serializer>()),
+            ActivatorUtilities.CreateInstance<JsonGrainStorageSerializer>(sp)));
+        services.AddSingleton(CreateWalStorage);
         services.AddSingleton<TimestampCache>();
         services.AddSingleton<MessageCodec>();
         services.AddSingleton<ChannelDirectory>();
@@ -51,8 +64,8 @@ public static class StreamingSiloBuilderExtensions
         {
             WalStorageKind.Local => new LocalWalStorage(new LocalWalOptions { Path = wal.Path, RecoveryErrorIgnore = wal.RecoveryErrorIgnore }, time),
             WalStorageKind.Memory => new MemoryWalStorage(),
-            _ => throw new InvalidOperationException(
-                $"{WalOptions.SectionName}:Storage = {wal.Storage} needs its storage registered by the host before AddMilvusStreaming."),
+            _ => services.GetKeyedService<IWalStorage>(WalBackendKey) ?? throw new InvalidOperationException(
+                $"{WalOptions.SectionName}:Storage = {wal.Storage} needs the host to register its IWalStorage under key '{WalBackendKey}'."),
         };
         // Half of the buffer bound goes to write-ahead buffers, shared evenly by the pchannels.
         var perLog = Math.Max(1L, (long)wal.BufferSizeMb * 1024 * 1024 / 2 / pchannels);

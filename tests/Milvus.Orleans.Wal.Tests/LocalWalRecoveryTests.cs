@@ -133,6 +133,39 @@ public sealed class LocalWalRecoveryTests : IDisposable
         Assert.Equal(new WalPosition(WalFrame.SizeOf(1)), writer.DurableEnd);
     }
 
+    [Fact]
+    public async Task ReadAsync_WhenAnotherProcessIsMidWayThroughCopyingARecord_StopsBeforeItAndLaterReadsItWhole()
+    {
+        // A reader of a log written by another process knows no durable end. It may see a record whose bytes are
+        // still being copied in (failing its checksum) while a later record of the same write is already whole.
+        var ct = TestContext.Current.CancellationToken;
+        var ids = await WriteRecords(Storage(), 3);
+        var tail = ids[^1].Value + WalFrame.SizeOf(4);
+        var copying = new byte[WalFrame.SizeOf(1000)];
+        WalFrame.Write(copying, 7, Enumerable.Range(0, 1000).Select(i => (byte)(i | 1)).ToArray());
+        var next = new byte[WalFrame.SizeOf(10)];
+        WalFrame.Write(next, 8, new byte[10]);
+        using (var segment = File.OpenHandle(SegmentPath(0), FileMode.Open, FileAccess.ReadWrite))
+        {
+            RandomAccess.Write(segment, copying.AsSpan(0, 500), tail);
+            RandomAccess.Write(segment, next, tail + copying.Length);
+        }
+
+        var reader = Storage();
+        var whileCopying = await ReadAll(reader);
+        using (var segment = File.OpenHandle(SegmentPath(0), FileMode.Open, FileAccess.ReadWrite))
+        {
+            RandomAccess.Write(segment, copying.AsSpan(500), tail + 500);
+        }
+
+        var afterCopy = await ReadAll(reader);
+
+        Assert.Equal(ids, whileCopying.Select(r => r.Id));
+        Assert.Equal([.. ids, new WalPosition(tail), new WalPosition(tail + copying.Length)], afterCopy.Select(r => r.Id));
+        Assert.Equal([1, 1, 1, 7, 8], afterCopy.Select(r => (int)r.Type));
+        Assert.Equal(0, reader.CorruptRecordsSkipped);
+    }
+
     private LocalWalStorage Storage(bool ignoreCorruption = true, long segmentBytes = 64 * 1024 * 1024) =>
         new(new LocalWalOptions { Path = _directory.FullName, RecoveryErrorIgnore = ignoreCorruption, SegmentBytes = segmentBytes });
 

@@ -7,12 +7,14 @@ namespace Milvus.Orleans.Grains;
 /// <param name="LastConfirmedId">Id of the last durable message, or -1 if none was written in this term.</param>
 /// <param name="DurableEnd">Where the next message will start: a subscription from here sees only later messages.</param>
 /// <param name="LastTimeTick">The last time tick: no later message has a timestamp at or below it.</param>
+/// <param name="Owner">The silo the owner runs on.</param>
 [GenerateSerializer, Immutable]
 public sealed record WalChannelState(
     [property: Id(0)] long Term,
     [property: Id(1)] long LastConfirmedId,
     [property: Id(2)] long DurableEnd,
-    [property: Id(3)] HybridTimestamp LastTimeTick);
+    [property: Id(3)] HybridTimestamp LastTimeTick,
+    [property: Id(4)] SiloAddress Owner);
 
 /// <summary>
 /// One pchannel's log (key: pchannel name), placed on the silo the coordinator bound it to. Stamps each message

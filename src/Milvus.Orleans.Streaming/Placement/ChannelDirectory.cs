@@ -5,9 +5,11 @@ namespace Milvus.Orleans.Streaming.Placement;
 
 /// <summary>
 /// The silo's copy of the coordinator's topology, kept fresh by watching it, so placement and ownership checks
-/// cost no call. Grains that must be sure (a WAL owner opening its log) refresh it first.
+/// cost no call. Grains that must be sure (a WAL owner opening its log) refresh it first. When a pchannel is bound
+/// to this silo, its WAL grain is woken at once: it takes the log (fencing the old owner) and ticks before the
+/// first write arrives, so a move costs writers as little as possible.
 /// </summary>
-internal sealed partial class ChannelDirectory(IGrainFactory grains, TimeProvider time, ILogger<ChannelDirectory> logger)
+internal sealed partial class ChannelDirectory(IGrainFactory grains, ILocalSiloDetails silo, TimeProvider time, ILogger<ChannelDirectory> logger)
     : ILifecycleParticipant<ISiloLifecycle>, IDisposable
 {
     /// <summary>
@@ -29,6 +31,20 @@ internal sealed partial class ChannelDirectory(IGrainFactory grains, TimeProvide
     /// <summary>The binding of <paramref name="pchannel"/>, fetching the topology if none was seen yet.</summary>
     public async ValueTask<ChannelBinding?> GetBindingAsync(string pchannel) =>
         (Current ?? await RefreshAsync().ConfigureAwait(false)).Binding(pchannel);
+
+    /// <summary>The binding of <paramref name="pchannel"/> from the coordinator, or from this silo's copy if it cannot answer.</summary>
+    public async ValueTask<ChannelBinding?> GetFreshBindingAsync(string pchannel)
+    {
+        try
+        {
+            return (await RefreshAsync().ConfigureAwait(false)).Binding(pchannel);
+        }
+        catch (Exception ex) when (ex is OrleansException or TimeoutException && Current is not null)
+        {
+            LogRefreshFailed(logger, ex);
+            return Current.Binding(pchannel);
+        }
+    }
 
     /// <summary>Asks the coordinator for the topology now.</summary>
     public async Task<ChannelTopology> RefreshAsync() => Update(await Coordinator.GetTopologyAsync().ConfigureAwait(false));
@@ -61,8 +77,30 @@ internal sealed partial class ChannelDirectory(IGrainFactory grains, TimeProvide
 
             if (Interlocked.CompareExchange(ref _topology, topology, current) == current)
             {
+                OpenBoundHere(current, topology);
                 return topology;
             }
+        }
+    }
+
+    private void OpenBoundHere(ChannelTopology? before, ChannelTopology after)
+    {
+        foreach (var binding in after.Channels.Where(c => c.Silo == silo.SiloAddress && before?.Binding(c.PChannel) != c))
+        {
+            _ = OpenAsync(binding);
+        }
+    }
+
+    private async Task OpenAsync(ChannelBinding binding)
+    {
+        try
+        {
+            await grains.GetGrain<IWalGrain>(binding.PChannel).GetStateAsync().ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            // The next write opens it instead; a newer topology may already have moved it on.
+            LogOpenFailed(logger, binding.PChannel, binding.Term, ex);
         }
     }
 
@@ -79,13 +117,20 @@ internal sealed partial class ChannelDirectory(IGrainFactory grains, TimeProvide
             {
                 return;
             }
-            catch (Exception ex) when (ex is OrleansException or TimeoutException)
+            catch (Exception ex)
             {
+                // Whatever went wrong, keep watching: placement and ownership checks depend on this copy.
                 LogWatchFailed(logger, ex);
                 await Task.Delay(RetryDelay, time, _stopping.Token).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
             }
         }
     }
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "The coordinator did not answer; placing by this silo's copy of the topology")]
+    private static partial void LogRefreshFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "pchannel {PChannel} (term {Term}) bound here did not open yet")]
+    private static partial void LogOpenFailed(ILogger logger, string pchannel, long term, Exception exception);
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Watching the channel topology failed; retrying")]
     private static partial void LogWatchFailed(ILogger logger, Exception exception);

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Logging;
 using Milvus.Orleans.Channels;
 using Orleans.Placement;
 using Orleans.Runtime.Placement;
@@ -16,18 +17,24 @@ internal sealed class ChannelPlacementAttribute() : PlacementAttribute(new Chann
 /// Puts <c>WalGrain</c>, its <c>VChannelGrain</c>s and its <c>RecoveryGrain</c> on the pchannel's bound silo. When the
 /// binding names no live silo (a move in progress) the grain starts here and refuses work until the move is done.
 /// </summary>
-internal sealed class ChannelPlacementDirector(ChannelDirectory directory) : IPlacementDirector
+internal sealed partial class ChannelPlacementDirector(ChannelDirectory directory, ILogger<ChannelPlacementDirector> logger) : IPlacementDirector
 {
     public async Task<SiloAddress> OnAddActivation(PlacementStrategy strategy, PlacementTarget target, IPlacementContext context)
     {
         var compatible = context.GetCompatibleSilos(target);
         var pchannel = ChannelNames.PChannelOf(target.GrainIdentity.Key.ToString()!);
-        var binding = await directory.GetBindingAsync(pchannel).ConfigureAwait(false);
+        // Activations are rare and must land right: ask the coordinator rather than trust this silo's copy.
+        var binding = await directory.GetFreshBindingAsync(pchannel).ConfigureAwait(false);
         if (binding?.Silo is { } owner && compatible.Contains(owner))
         {
             return owner;
         }
 
-        return compatible.Contains(context.LocalSilo) ? context.LocalSilo : compatible[0];
+        var fallback = compatible.Contains(context.LocalSilo) ? context.LocalSilo : compatible[0];
+        LogNoOwner(logger, target.GrainIdentity, binding?.Silo, compatible.Length, fallback);
+        return fallback;
     }
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "{Grain}: owner {Owner} is not among the {Compatible} compatible silos; placing on {Fallback}")]
+    private static partial void LogNoOwner(ILogger logger, GrainId grain, SiloAddress? owner, int compatible, SiloAddress fallback);
 }

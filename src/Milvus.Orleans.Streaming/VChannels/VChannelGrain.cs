@@ -66,7 +66,7 @@ internal sealed class VChannelGrain(
             throw new MilvusException(ErrorCode.InvalidArgument, $"vchannel '{VChannel}': {ddl.Kind} for '{ddl.VChannel}' is not a DDL message for it.");
         }
 
-        EnsureOwned();
+        await EnsureOwnedAsync().ConfigureAwait(true);
         using var entered = await _gate.EnterDdlAsync().ConfigureAwait(true);
         var results = await Wal.AppendAsync([ddl]).ConfigureAwait(true);
         _collection = ddl.Collection;
@@ -127,7 +127,7 @@ internal sealed class VChannelGrain(
 
     private async Task<CollectionInfo> WritableAsync(long collectionId, string? partition)
     {
-        EnsureOwned();
+        await EnsureOwnedAsync().ConfigureAwait(true);
         var (_, ownCollection, _) = ChannelNames.ParseVChannel(VChannel);
         if (collectionId != ownCollection)
         {
@@ -185,12 +185,20 @@ internal sealed class VChannelGrain(
         $"Collection '{collection.Name}': key {row} belongs to shard {keyShard}, but was sent to shard {shard} ('{VChannel}'); route keys with ShardRouter.");
 
     /// <summary>A vchannel left behind on a silo that no longer owns its pchannel sends its callers to the new one.</summary>
-    private void EnsureOwned()
+    private async Task EnsureOwnedAsync()
     {
-        var binding = directory.Current?.Binding(ChannelNames.PChannelOf(VChannel));
+        var pchannel = ChannelNames.PChannelOf(VChannel);
+        if (directory.Current?.Binding(pchannel) is { } cached && cached.Silo == silo.SiloAddress)
+        {
+            return;
+        }
+
+        // This silo's copy may lag behind a move to here; only the coordinator's word sends callers away.
+        var binding = await directory.GetFreshBindingAsync(pchannel).ConfigureAwait(true);
         if (binding is not null && binding.Silo != silo.SiloAddress)
         {
-            DeactivateOnIdle();
+            // Re-placed through the channel placement director, next to its pchannel's new owner.
+            this.MigrateOnIdle();
             throw new MilvusException(ErrorCode.ChannelNotReady, $"vchannel '{VChannel}' is moving to silo {binding.Silo?.ToString() ?? "(none)"}; retry.");
         }
     }

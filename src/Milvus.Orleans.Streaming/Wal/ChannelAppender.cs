@@ -16,6 +16,9 @@ internal sealed partial class ChannelAppender : IAsyncDisposable
     /// <summary>Most bytes (estimated) the loop puts into one append.</summary>
     internal const long MaxBatchBytes = 8L * 1024 * 1024;
 
+    /// <summary>How long the loop waits for timestamps while the oracle moves to another silo.</summary>
+    internal static readonly TimeSpan TimestampDeadline = TimeSpan.FromSeconds(30);
+
     private readonly Channel<PendingAppend> _queue = Channel.CreateUnbounded<PendingAppend>(new() { SingleReader = true });
     private readonly CancellationTokenSource _stopping = new();
     private readonly IWalWriter _writer;
@@ -139,7 +142,9 @@ internal sealed partial class ChannelAppender : IAsyncDisposable
     private async Task WriteAsync(List<PendingAppend> batch)
     {
         var count = batch.Sum(p => p.Messages.Count);
-        var range = await _tso.AllocateAsync(count, LastTimeTick).ConfigureAwait(false);
+        // Nothing is written yet, so an oracle that is moving between silos is waited for, not a reason to stop.
+        var floor = LastTimeTick;
+        var range = await TransientRetry.RunAsync(() => _tso.AllocateAsync(count, floor).AsTask(), TimestampDeadline, _time, _stopping.Token).ConfigureAwait(false);
         var entries = new WalEntry[count];
         var k = 0;
         foreach (var pending in batch)

@@ -55,7 +55,7 @@ internal sealed partial class WalGrain(
         if (_opening is { IsCompletedSuccessfully: true } opened && opened.Result.Term < term)
         {
             LogReleased(logger, PChannel, opened.Result.Term, term);
-            DeactivateOnIdle();
+            this.MigrateOnIdle();
         }
 
         return Task.CompletedTask;
@@ -64,7 +64,7 @@ internal sealed partial class WalGrain(
     public async Task<WalChannelState> GetStateAsync()
     {
         var appender = await OpenAsync().ConfigureAwait(true);
-        return new WalChannelState(appender.Term, appender.LastConfirmedId, appender.DurableEnd, appender.LastTimeTick);
+        return new WalChannelState(appender.Term, appender.LastConfirmedId, appender.DurableEnd, appender.LastTimeTick, silo.SiloAddress);
     }
 
     public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
@@ -92,7 +92,10 @@ internal sealed partial class WalGrain(
             ?? throw new MilvusException(ErrorCode.InvalidName, $"'{PChannel}' is not a pchannel of this cluster.");
         if (binding.Silo != silo.SiloAddress)
         {
-            DeactivateOnIdle();
+            LogNotOwner(logger, PChannel, binding.Silo, binding.Term, silo.SiloAddress);
+            // Migrating (not just deactivating) re-places the grain through the channel placement director and
+            // updates the directory; callers with this address cached would otherwise recreate it right here.
+            this.MigrateOnIdle();
             throw new MilvusException(
                 ErrorCode.ChannelNotReady,
                 $"pchannel '{PChannel}' is bound to silo {binding.Silo?.ToString() ?? "(none)"} in term {binding.Term}, not to {silo.SiloAddress}; retry.");
@@ -128,6 +131,9 @@ internal sealed partial class WalGrain(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "pchannel {PChannel} opened in term {Term} at {DurableEnd}")]
     private static partial void LogOpened(ILogger logger, string pchannel, long term, long durableEnd);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "pchannel {PChannel} is bound to {Owner} (term {Term}), not to {Here}; migrating")]
+    private static partial void LogNotOwner(ILogger logger, string pchannel, SiloAddress? owner, long term, SiloAddress here);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "pchannel {PChannel} (term {Term}) released to term {NewTerm}")]
     private static partial void LogReleased(ILogger logger, string pchannel, long term, long newTerm);

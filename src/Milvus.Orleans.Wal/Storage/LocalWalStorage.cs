@@ -142,8 +142,10 @@ public sealed class LocalWalStorage(LocalWalOptions options, TimeProvider? timeP
                     continue;
                 }
 
-                // Otherwise Incomplete is the end of what is written so far (or a torn tail the next writer cuts).
-                var resume = frame.Status == WalFrame.Status.Corrupt || written ? SegmentFiles.FindNextFrame(file, offset + 1, limit) : -1;
+                // Where every byte is known to be written, a bad frame is damage: skip it. Elsewhere (the tail of a log
+                // a writer in another process is appending to) it may be a record still being copied in, which reads
+                // as incomplete or as failing its checksum: stop here and look again later, or it would be lost.
+                var resume = written ? SegmentFiles.FindNextFrame(file, offset + 1, limit) : -1;
                 if (resume < 0)
                 {
                     yield break;

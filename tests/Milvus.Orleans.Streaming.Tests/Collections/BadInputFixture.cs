@@ -1,5 +1,7 @@
 using Milvus.Orleans.Client;
 
+using Milvus.Orleans.Testing;
+
 namespace Milvus.Orleans.Streaming.Tests.Collections;
 
 /// <summary>
@@ -8,14 +10,14 @@ namespace Milvus.Orleans.Streaming.Tests.Collections;
 /// </summary>
 public sealed class BadInputFixture : IAsyncLifetime
 {
-    internal StreamingCluster Cluster { get; private set; } = null!;
+    internal InProcessMilvusCluster Cluster { get; private set; } = null!;
 
     /// <summary>A client whose cached description of <c>gone</c> predates its drop.</summary>
     internal MilvusClient StaleClient { get; private set; } = null!;
 
     public async ValueTask InitializeAsync()
     {
-        Cluster = await StreamingCluster.StartAsync(2);
+        Cluster = await InProcessMilvusCluster.StartAsync(2);
         var ct = TestContext.Current.CancellationToken;
         await Cluster.Client.CreateCollectionAsync(TestRows.Schema("good"), ct);
         await Cluster.Client.CreateCollectionAsync(TestRows.Schema("auto", autoId: true), ct);

@@ -3,14 +3,16 @@ using Milvus.Orleans.Data;
 using Milvus.Orleans.Messages;
 using Milvus.Orleans.Schema;
 
+using Milvus.Orleans.Testing;
+
 namespace Milvus.Orleans.Streaming.Tests.Collections;
 
 /// <summary>Collections and writes through the client SDK on three silos, checked against what the logs hold.</summary>
 public sealed class CollectionWriteTests : IAsyncLifetime
 {
-    private StreamingCluster _cluster = null!;
+    private InProcessMilvusCluster _cluster = null!;
 
-    public async ValueTask InitializeAsync() => _cluster = await StreamingCluster.StartAsync(3);
+    public async ValueTask InitializeAsync() => _cluster = await InProcessMilvusCluster.StartAsync(3);
 
     public async ValueTask DisposeAsync() => await _cluster.DisposeAsync();
 

@@ -4,13 +4,15 @@ using Milvus.Orleans.Messages;
 using Milvus.Orleans.Schema;
 using Milvus.Orleans.Streaming.Tests.Collections;
 
+using Milvus.Orleans.Testing;
+
 namespace Milvus.Orleans.Streaming.Tests.Subscriptions;
 
 public sealed class SubscriptionTests : IAsyncLifetime
 {
-    private StreamingCluster _cluster = null!;
+    private InProcessMilvusCluster _cluster = null!;
 
-    public async ValueTask InitializeAsync() => _cluster = await StreamingCluster.StartAsync(2);
+    public async ValueTask InitializeAsync() => _cluster = await InProcessMilvusCluster.StartAsync(2);
 
     public async ValueTask DisposeAsync() => await _cluster.DisposeAsync();
 

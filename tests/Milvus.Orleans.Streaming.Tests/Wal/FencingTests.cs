@@ -4,14 +4,16 @@ using Milvus.Orleans.Messages;
 using Milvus.Orleans.Streaming.Tests.Collections;
 using Milvus.Orleans.Streaming.Wal;
 
+using Milvus.Orleans.Testing;
+
 namespace Milvus.Orleans.Streaming.Tests.Wal;
 
 /// <summary>Single writer per pchannel, enforced by storage even when two activations believe they own it.</summary>
 public sealed class FencingTests : IAsyncLifetime
 {
-    private StreamingCluster _cluster = null!;
+    private InProcessMilvusCluster _cluster = null!;
 
-    public async ValueTask InitializeAsync() => _cluster = await StreamingCluster.StartAsync(2);
+    public async ValueTask InitializeAsync() => _cluster = await InProcessMilvusCluster.StartAsync(2);
 
     public async ValueTask DisposeAsync() => await _cluster.DisposeAsync();
 

@@ -1,0 +1,144 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using Milvus.Orleans.Client;
+using Milvus.Orleans.Data;
+using Milvus.Orleans.Messages;
+using Milvus.Orleans.Schema;
+using Milvus.Orleans.Testing;
+using Milvus.Orleans.Wal.Storage;
+
+namespace Milvus.Orleans.Benchmarks;
+
+/// <summary>
+/// The streaming service through the client SDK into three in-process silos (grain state in Garnet, the local WAL
+/// on disk), against the raw WAL's append rate measured in the same run.
+/// </summary>
+internal static class StreamingBenchmark
+{
+    private const int Dimension = 128;
+    private const int BatchRows = 1_000;
+    private const int Writers = 4;
+    private const int Shards = 8;
+
+    private static readonly float[] Vectors = [.. Enumerable.Range(0, BatchRows * Dimension).Select(_ => Random.Shared.NextSingle())];
+
+    public static async Task RunAsync(TimeSpan duration, int kills, TextWriter output)
+    {
+        await using var cluster = await InProcessMilvusCluster.StartAsync(3);
+        await cluster.WaitForBalancedAsync(3, TimeSpan.FromSeconds(60));
+        var client = cluster.Client;
+        var info = await client.CreateCollectionAsync(
+            new CollectionSchema("bench", [FieldSchema.Int64Key("id"), FieldSchema.FloatVector("vec", Dimension)], Shards));
+
+        // Anchor: the same bytes per second appended straight to a local log on the same disk, 64 callers.
+        var batchBytes = Batch(0).EstimatedBytes;
+        var raw = await RawWalAsync(cluster.WalPath, (int)(batchBytes / Shards), duration);
+        await output.WriteLineAsync($"anchor.wal.c64.mb_per_s={Measurement.Format(raw.PerSecond * batchBytes / Shards / 1e6)}");
+
+        var nextKey = 0L;
+        var inserts = await Measurement.RunAsync(Writers, duration, () =>
+            client.InsertAsync("bench", Batch(Interlocked.Add(ref nextKey, BatchRows) - BatchRows)));
+        var rowsPerSecond = inserts.PerSecond * BatchRows;
+        await output.WriteLineAsync($"insert.rows_per_s={Measurement.Format(rowsPerSecond)}");
+        await output.WriteLineAsync($"insert.mb_per_s={Measurement.Format(rowsPerSecond * batchBytes / BatchRows / 1e6)}");
+        await output.WriteLineAsync($"append.p50_ms={Measurement.Format(inserts.P50Ms)}");
+        await output.WriteLineAsync($"append.p99_ms={Measurement.Format(inserts.P99Ms)}");
+        await output.WriteLineAsync($"ratio.insert_mb_over_wal_mb={Measurement.Format(rowsPerSecond * batchBytes / BatchRows / (raw.PerSecond * batchBytes / Shards))}");
+
+        var lag = await SubscribeLagAsync(client, info.VChannels[0], duration);
+        await output.WriteLineAsync($"subscribe.lag_p50_ms={Measurement.Format(lag.P50)}");
+        await output.WriteLineAsync($"subscribe.lag_ms={Measurement.Format(lag.P99)} (p99)");
+
+        var failovers = new List<double>();
+        for (var i = 0; i < kills; i++)
+        {
+            failovers.Add(await FailoverAsync(cluster, info));
+            await output.WriteLineAsync($"failover.kill{i + 1}_ms={Measurement.Format(failovers[^1])}");
+        }
+
+        failovers.Sort();
+        await output.WriteLineAsync($"failover.ms={Measurement.Format(failovers[failovers.Count / 2])} (median of {kills}, target < 3000)");
+    }
+
+    private static RowBatch Batch(long firstKey)
+    {
+        var keys = new long[BatchRows];
+        for (var i = 0; i < keys.Length; i++)
+        {
+            keys[i] = firstKey + i;
+        }
+
+        // One set of random vectors for every batch: the client's cost is sending, not generating.
+        return new RowBatch([FieldColumn.Int64("id", keys), FieldColumn.FloatVector("vec", Dimension, Vectors)]);
+    }
+
+    private static async Task<Measurement.Result> RawWalAsync(string directory, int recordBytes, TimeSpan duration)
+    {
+        var storage = new LocalWalStorage(new LocalWalOptions { Path = Path.Combine(directory, "anchor") });
+        await using var writer = await storage.OpenWriterAsync("anchor", 1, CancellationToken.None);
+        WalEntry[] entry = [new WalEntry(1, new byte[recordBytes])];
+        return await Measurement.RunAsync(64, duration, () => writer.AppendAsync(entry, CancellationToken.None).AsTask());
+    }
+
+    /// <summary>Acknowledge → subscriber receives, for small inserts one after another on one vchannel.</summary>
+    private static async Task<(double P50, double P99)> SubscribeLagAsync(MilvusClient client, string vchannel, TimeSpan duration)
+    {
+        var received = new ConcurrentDictionary<long, long>();
+        using var stop = new CancellationTokenSource();
+        var subscriber = Task.Run(async () =>
+        {
+            await foreach (var message in client.SubscribeAsync(vchannel, SubscriptionStart.Latest, stop.Token))
+            {
+                if (message.Message.Kind == MessageKind.Insert)
+                {
+                    received.TryAdd(((long[])message.Message.Rows!.Column("id")!.Values)[0], Stopwatch.GetTimestamp());
+                }
+            }
+        });
+        await Task.Delay(500);
+
+        // Keys of shard 0 only, so each insert is one message on the subscribed vchannel.
+        var acknowledged = new Dictionary<long, long>();
+        var clock = Stopwatch.StartNew();
+        for (var key = 10_000_000_000L; clock.Elapsed < duration; key++)
+        {
+            if (Channels.ShardRouter.ShardOf(key, Shards) != 0)
+            {
+                continue;
+            }
+
+            await client.InsertAsync("bench", new RowBatch([FieldColumn.Int64("id", [key]), FieldColumn.FloatVector("vec", Dimension, new float[Dimension])]));
+            acknowledged[key] = Stopwatch.GetTimestamp();
+            await Task.Delay(5);
+        }
+
+        await Task.Delay(1_000);
+        await stop.CancelAsync();
+        await subscriber.ContinueWith(_ => { }, TaskScheduler.Default);
+        var lags = acknowledged
+            .Select(a => received.TryGetValue(a.Key, out var at) ? (at - a.Value) * 1000.0 / Stopwatch.Frequency : double.PositiveInfinity)
+            .Order().ToArray();
+        return (lags[lags.Length / 2], lags[(int)(lags.Length * 0.99)]);
+    }
+
+    /// <summary>Kills the silo owning one of the collection's pchannels; the time until a write to it succeeds.</summary>
+    private static async Task<double> FailoverAsync(InProcessMilvusCluster cluster, CollectionInfo info)
+    {
+        var topology = await cluster.WaitForBalancedAsync(3, TimeSpan.FromSeconds(60));
+        var primary = cluster.Cluster.Silos[0].SiloAddress;
+        var binding = topology.Channels.First(c => c.Silo != primary);
+        var shard = info.VChannels.ToList().FindIndex(v => Channels.ChannelNames.PChannelOf(v) == binding.PChannel);
+        var key = Enumerable.Range(0, 1_000_000).Select(i => 20_000_000_000L + i).First(k => Channels.ShardRouter.ShardOf(k, Shards) == shard);
+        var rows = new RowBatch([FieldColumn.Int64("id", [key]), FieldColumn.FloatVector("vec", Dimension, new float[Dimension])]);
+        // Warm: the pchannel is open on its owner before the kill.
+        await cluster.Client.InsertAsync("bench", rows);
+
+        var victim = cluster.Cluster.Silos.Single(s => s.SiloAddress == binding.Silo);
+        var clock = Stopwatch.StartNew();
+        await cluster.Cluster.KillSiloAsync(victim);
+        await cluster.Client.InsertAsync("bench", rows);
+        var elapsed = clock.Elapsed.TotalMilliseconds;
+        await cluster.Cluster.StartSilosAsync(1);
+        return elapsed;
+    }
+}

@@ -1,0 +1,73 @@
+using System.Collections.Concurrent;
+using Milvus.Orleans.Grains;
+
+using Milvus.Orleans.Testing;
+
+namespace Milvus.Orleans.Streaming.Tests.Tso;
+
+/// <summary>The oracle's reservation in Garnet keeps timestamps growing when its silo is killed mid-allocation.</summary>
+public sealed class TsoFailoverTests : IAsyncLifetime
+{
+    private InProcessMilvusCluster _cluster = null!;
+
+    public async ValueTask InitializeAsync() => _cluster = await InProcessMilvusCluster.StartAsync(3);
+
+    public async ValueTask DisposeAsync() => await _cluster.DisposeAsync();
+
+    [Fact]
+    public async Task AllocateAsync_AfterTheOraclesSiloIsKilledMidAllocation_IssuesOnlyLargerTimestamps()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var tso = _cluster.Cluster.Client.GetGrain<ITsoGrain>(0);
+        var management = _cluster.Cluster.Client.GetGrain<IManagementGrain>(0);
+        await tso.AllocateAsync(1);
+        // The first silo hosts the test cluster's membership; keep the oracle off it.
+        for (var i = 0; i < 20 && await management.GetActivationAddress(tso, ct) == _cluster.Cluster.Silos[0].SiloAddress; i++)
+        {
+            await _cluster.Cluster.DeactivateAsync(tso);
+            await tso.AllocateAsync(1);
+        }
+
+        var host = await management.GetActivationAddress(tso, ct);
+        var victim = _cluster.Cluster.Silos.Single(s => s.SiloAddress == host);
+        var issued = new ConcurrentBag<(long StartedAt, TimestampRange Range)>();
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        using var stop = new CancellationTokenSource();
+        var allocators = Enumerable.Range(0, 4).Select(_ => Task.Run(async () =>
+        {
+            while (!stop.IsCancellationRequested)
+            {
+                var started = clock.ElapsedTicks;
+                try
+                {
+                    issued.Add((started, await tso.AllocateAsync(100)));
+                }
+                catch (Exception ex) when (TransientRetry.IsTransient(ex) || ex is TimeoutException)
+                {
+                    // The oracle's silo is going: the call issued nothing.
+                }
+            }
+        }, CancellationToken.None)).ToArray();
+
+        await Task.Delay(500, ct);
+        await _cluster.Cluster.KillSiloAsync(victim, ct);
+        var killedAt = clock.ElapsedTicks;
+        // Until the oracle answers again from another silo, a few times.
+        for (var i = 0; i < 600 && issued.Count(r => r.StartedAt >= killedAt) < 20; i++)
+        {
+            await Task.Delay(50, ct);
+        }
+
+        await stop.CancelAsync();
+        await Task.WhenAll(allocators);
+
+        var before = issued.Where(i => i.StartedAt < killedAt).Select(i => i.Range).ToArray();
+        var after = issued.Where(i => i.StartedAt >= killedAt).Select(i => i.Range).ToArray();
+        Assert.NotEmpty(before);
+        Assert.NotEmpty(after);
+        Assert.True(after.Min(r => r.First) > before.Max(r => r.Last), $"{after.Min(r => r.First)} after {before.Max(r => r.Last)}");
+        var all = issued.Select(i => i.Range).OrderBy(r => r.First).ToArray();
+        Assert.True(all.Zip(all.Skip(1)).All(p => p.First.Last < p.Second.First), "two ranges overlap");
+        Assert.NotEqual(victim.SiloAddress, await management.GetActivationAddress(tso, ct));
+    }
+}
