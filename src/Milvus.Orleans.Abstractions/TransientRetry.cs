@@ -11,9 +11,10 @@ public static class TransientRetry
 
     /// <summary>Whether <paramref name="error"/> means "not done, try again shortly".</summary>
     public static bool IsTransient(Exception error) => error is MilvusException { IsTransient: true }
-        // The silo died or the message could not reach the activation: nothing ran.
+        // The silo died, the message could not reach the activation, or no connection to the gateway: nothing ran.
         or SiloUnavailableException
-        or OrleansMessageRejectionException;
+        or OrleansMessageRejectionException
+        or global::Orleans.Runtime.Messaging.ConnectionFailedException;
 
     /// <summary>Runs <paramref name="call"/>, retrying transient failures until <paramref name="deadline"/> has passed.</summary>
     public static async Task<T> RunAsync<T>(Func<Task<T>> call, TimeSpan deadline, TimeProvider time, CancellationToken cancellationToken)
