@@ -111,9 +111,9 @@ public sealed class MilvusClient(IClusterClient cluster, TimeProvider? timeProvi
         ArgumentNullException.ThrowIfNull(keys);
         var info = await CollectionAsync(collection, cancellationToken).ConfigureAwait(false);
         keys.Validate(info.Schema);
-        var shards = info.VChannels.Count;
+        var shardOf = ShardRouter.ShardsOf(keys.Values, info.VChannels.Count);
         var byShard = Enumerable.Range(0, keys.Count)
-            .GroupBy(i => keys.Int64 is { } longs ? ShardRouter.ShardOf(longs[i], shards) : ShardRouter.ShardOf(keys.VarChar![i], shards))
+            .GroupBy(i => shardOf[i])
             .Select(g => (Shard: g.Key, Keys: keys.Select([.. g])))
             .ToArray();
         var results = await Task.WhenAll(byShard.Select(s =>
@@ -257,17 +257,11 @@ public sealed class MilvusClient(IClusterClient cluster, TimeProvider? timeProvi
         }
     }
 
-    private static IEnumerable<(int Shard, List<int> Rows)> ShardRows(FieldColumn keys, int shards)
-    {
-        var rows = new List<int>[shards];
-        for (var i = 0; i < keys.RowCount; i++)
-        {
-            var shard = keys.Values is long[] longs ? ShardRouter.ShardOf(longs[i], shards) : ShardRouter.ShardOf(((string[])keys.Values)[i], shards);
-            (rows[shard] ??= []).Add(i);
-        }
-
-        return rows.Select((r, shard) => (shard, r)).Where(p => p.r is not null);
-    }
+    private static IEnumerable<(int Shard, List<int> Rows)> ShardRows(FieldColumn keys, int shards) =>
+        ShardRouter.ShardsOf(keys.Values, shards)
+            .Select((shard, row) => (Shard: shard, Row: row))
+            .GroupBy(p => p.Shard, p => p.Row)
+            .Select(g => (g.Key, g.ToList()));
 
     private async Task<CollectionInfo> CollectionAsync(string name, CancellationToken cancellationToken) =>
         _collections.TryGetValue(name, out var info) ? info : await DescribeCollectionAsync(name, cancellationToken).ConfigureAwait(false);

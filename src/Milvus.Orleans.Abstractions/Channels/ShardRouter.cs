@@ -21,4 +21,12 @@ public static class ShardRouter
         ArgumentNullException.ThrowIfNull(key);
         return (int)(XxHash3.HashToUInt64(MemoryMarshal.AsBytes(key.AsSpan())) % (ulong)shardCount);
     }
+
+    /// <summary>The shard of every key of a primary-key column: <c>long[]</c> or <c>string[]</c>.</summary>
+    public static int[] ShardsOf(Array keys, int shardCount) => keys switch
+    {
+        long[] longs => [.. longs.Select(k => ShardOf(k, shardCount))],
+        string[] strings => [.. strings.Select(k => ShardOf(k, shardCount))],
+        _ => throw new ArgumentException($"Primary keys are long[] or string[], not {keys?.GetType().Name ?? "null"}.", nameof(keys)),
+    };
 }

@@ -20,6 +20,9 @@ public sealed class PrimaryKeys
     [Id(1)]
     public string[]? VarChar { get; }
 
+    /// <summary>The keys: <see cref="Int64"/> or <see cref="VarChar"/>.</summary>
+    public Array Values => (Array?)Int64 ?? VarChar!;
+
     /// <summary>How many keys.</summary>
     public int Count => Int64?.Length ?? VarChar!.Length;
 

@@ -7,6 +7,9 @@ namespace Milvus.Orleans.Data;
 [GenerateSerializer, Immutable]
 public sealed class RowBatch(IReadOnlyList<FieldColumn> columns)
 {
+    [NonSerialized]
+    private long? _estimatedBytes;
+
     /// <summary>Largest write request the service accepts.</summary>
     public const long MaxRequestBytes = 64L * 1024 * 1024;
 
@@ -17,8 +20,8 @@ public sealed class RowBatch(IReadOnlyList<FieldColumn> columns)
     /// <summary>Rows in the batch (of its first column; <see cref="Validate"/> checks that all agree).</summary>
     public int RowCount => Columns.Count == 0 ? 0 : Columns[0].RowCount;
 
-    /// <summary>Approximate size on the wire and in the log.</summary>
-    public long EstimatedBytes => Columns.Sum(c => c.EstimatedBytes + 16 + (2L * c.Name.Length));
+    /// <summary>Approximate size on the wire and in the log (computed once: VarChar columns are summed row by row).</summary>
+    public long EstimatedBytes => _estimatedBytes ??= Columns.Sum(c => c.EstimatedBytes + 16 + (2L * c.Name.Length));
 
     /// <summary>The column of <paramref name="field"/>, or null.</summary>
     public FieldColumn? Column(string field) => Columns.FirstOrDefault(c => string.Equals(c.Name, field, StringComparison.Ordinal));

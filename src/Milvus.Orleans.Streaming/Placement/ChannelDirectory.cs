@@ -28,10 +28,6 @@ internal sealed partial class ChannelDirectory(IGrainFactory grains, ILocalSiloD
     /// <summary>The newest topology seen, or null before the first.</summary>
     public ChannelTopology? Current => Volatile.Read(ref _topology);
 
-    /// <summary>The binding of <paramref name="pchannel"/>, fetching the topology if none was seen yet.</summary>
-    public async ValueTask<ChannelBinding?> GetBindingAsync(string pchannel) =>
-        (Current ?? await RefreshAsync().ConfigureAwait(false)).Binding(pchannel);
-
     /// <summary>The binding of <paramref name="pchannel"/> from the coordinator, or from this silo's copy if it cannot answer.</summary>
     public async ValueTask<ChannelBinding?> GetFreshBindingAsync(string pchannel)
     {

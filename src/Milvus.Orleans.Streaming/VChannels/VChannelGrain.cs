@@ -26,7 +26,6 @@ internal sealed class VChannelGrain(
 {
     private readonly DdlGate _gate = new();
     private CollectionInfo? _collection;
-    private bool _dropped;
 
     private string VChannel => this.GetPrimaryKeyString();
 
@@ -44,15 +43,7 @@ internal sealed class VChannelGrain(
         using var entered = await _gate.EnterDataAsync().ConfigureAwait(true);
         var collection = await WritableAsync(collectionId, partition).ConfigureAwait(true);
         keys.Validate(collection.Schema);
-        var shard = Shard(collection);
-        for (var i = 0; i < keys.Count; i++)
-        {
-            var keyShard = keys.Int64 is { } longs ? ShardRouter.ShardOf(longs[i], collection.VChannels.Count) : ShardRouter.ShardOf(keys.VarChar![i], collection.VChannels.Count);
-            if (keyShard != shard)
-            {
-                throw WrongShard(collection, i, keyShard, shard);
-            }
-        }
+        CheckShard(collection, keys.Values);
 
         var results = await Wal.AppendAsync([new WalMessage(MessageKind.Delete, VChannel, collectionId, partition, Keys: keys, RequestId: requestId)]).ConfigureAwait(true);
         return new WriteResult(keys.Count, results[^1].Ts);
@@ -69,8 +60,8 @@ internal sealed class VChannelGrain(
         await EnsureOwnedAsync().ConfigureAwait(true);
         using var entered = await _gate.EnterDdlAsync().ConfigureAwait(true);
         var results = await Wal.AppendAsync([ddl]).ConfigureAwait(true);
+        // The catalog sends the collection as the DDL leaves it (Dropped for a drop).
         _collection = ddl.Collection;
-        _dropped = ddl.Kind == MessageKind.DropCollection;
         return results[^1].Ts;
     }
 
@@ -97,7 +88,7 @@ internal sealed class VChannelGrain(
         }
         else
         {
-            CheckShard(collection, rows.Column(key.Name)!);
+            CheckShard(collection, rows.Column(key.Name)!.Values);
         }
 
         var results = await Wal.AppendAsync(Split(kind, collectionId, partition, rows, requestId)).ConfigureAwait(true);
@@ -137,7 +128,7 @@ internal sealed class VChannelGrain(
         _collection ??= await GrainFactory.GetGrain<ICatalogGrain>(0).GetCollectionAsync(collectionId).ConfigureAwait(true);
         var collection = _collection
             ?? throw new MilvusException(ErrorCode.CollectionNotFound, $"Collection {collectionId} does not exist.");
-        if (_dropped || collection.IsDropped)
+        if (collection.IsDropped)
         {
             throw new MilvusException(ErrorCode.CollectionDropped, $"Collection '{collection.Name}' was dropped; it takes no more writes.");
         }
@@ -152,18 +143,16 @@ internal sealed class VChannelGrain(
         return collection;
     }
 
-    private void CheckShard(CollectionInfo collection, FieldColumn keys)
+    private void CheckShard(CollectionInfo collection, Array keys)
     {
         var shard = Shard(collection);
-        for (var i = 0; i < keys.RowCount; i++)
+        var shards = ShardRouter.ShardsOf(keys, collection.VChannels.Count);
+        var wrong = Array.FindIndex(shards, s => s != shard);
+        if (wrong >= 0)
         {
-            var keyShard = keys.Values is long[] longs
-                ? ShardRouter.ShardOf(longs[i], collection.VChannels.Count)
-                : ShardRouter.ShardOf(((string[])keys.Values)[i], collection.VChannels.Count);
-            if (keyShard != shard)
-            {
-                throw WrongShard(collection, i, keyShard, shard);
-            }
+            throw new MilvusException(
+                ErrorCode.InvalidArgument,
+                $"Collection '{collection.Name}': key {wrong} belongs to shard {shards[wrong]}, but was sent to shard {shard} ('{VChannel}'); route keys with ShardRouter.");
         }
     }
 
@@ -179,10 +168,6 @@ internal sealed class VChannelGrain(
 
         throw new MilvusException(ErrorCode.InvalidArgument, $"Collection '{collection.Name}' has no vchannel '{VChannel}'.");
     }
-
-    private MilvusException WrongShard(CollectionInfo collection, int row, int keyShard, int shard) => new(
-        ErrorCode.InvalidArgument,
-        $"Collection '{collection.Name}': key {row} belongs to shard {keyShard}, but was sent to shard {shard} ('{VChannel}'); route keys with ShardRouter.");
 
     /// <summary>A vchannel left behind on a silo that no longer owns its pchannel sends its callers to the new one.</summary>
     private async Task EnsureOwnedAsync()
