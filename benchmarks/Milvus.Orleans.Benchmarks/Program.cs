@@ -1,16 +1,19 @@
 using Milvus.Orleans.Benchmarks;
 
-// Usage: wal|streaming [--quick]. Prints key=value lines; docs/benchmarks.md records them with the machine.
+// Usage: wal|streaming|failover [--quick]. Prints key=value lines; docs/benchmarks.md records them with the machine.
 var quick = args.Contains("--quick");
 switch (args)
 {
     case ["wal", ..]:
         await WalBenchmark.RunAsync(quick ? TimeSpan.FromSeconds(3) : TimeSpan.FromSeconds(15), Console.Out);
         return 0;
+    case ["failover", ..]:
+        await ProcessFailoverBenchmark.RunAsync(kills: quick ? 5 : 9, Console.Out);
+        return 0;
     case ["streaming", ..]:
         await StreamingBenchmark.RunAsync(quick ? TimeSpan.FromSeconds(5) : TimeSpan.FromSeconds(20), kills: quick ? 5 : 9, Console.Out);
         return 0;
     default:
-        await Console.Error.WriteLineAsync("usage: Milvus.Orleans.Benchmarks wal|streaming [--quick]");
+        await Console.Error.WriteLineAsync("usage: Milvus.Orleans.Benchmarks wal|streaming|failover [--quick]");
         return 2;
 }

@@ -16,8 +16,14 @@ public static class TransientRetry
         or OrleansMessageRejectionException
         or global::Orleans.Runtime.Messaging.ConnectionFailedException;
 
-    /// <summary>Runs <paramref name="call"/>, retrying transient failures until <paramref name="deadline"/> has passed.</summary>
-    public static async Task<T> RunAsync<T>(Func<Task<T>> call, TimeSpan deadline, TimeProvider time, CancellationToken cancellationToken)
+    /// <summary>
+    /// Runs <paramref name="call"/>, retrying transient failures until <paramref name="deadline"/> has passed. With
+    /// <paramref name="attemptTimeout"/>, an attempt that has not answered by then is given up and retried too: only
+    /// for calls that may safely run twice, such as writes carrying a request id that readers deduplicate. A request
+    /// lost with a killed silo is otherwise answered only by Orleans' response timeout (30 s).
+    /// </summary>
+    public static async Task<T> RunAsync<T>(
+        Func<Task<T>> call, TimeSpan deadline, TimeProvider time, CancellationToken cancellationToken, TimeSpan? attemptTimeout = null)
     {
         ArgumentNullException.ThrowIfNull(call);
         ArgumentNullException.ThrowIfNull(time);
@@ -28,9 +34,11 @@ public static class TransientRetry
         {
             try
             {
-                return await call().WaitAsync(cancellationToken).ConfigureAwait(true);
+                var attempt = call();
+                return await (attemptTimeout is { } timeout ? attempt.WaitAsync(timeout, time, cancellationToken) : attempt.WaitAsync(cancellationToken)).ConfigureAwait(true);
             }
-            catch (Exception ex) when (IsTransient(ex) && time.GetElapsedTime(started) + delay < deadline)
+            catch (Exception ex) when ((IsTransient(ex) || (attemptTimeout is not null && ex is TimeoutException))
+                && time.GetElapsedTime(started) + delay < deadline)
             {
                 var jittered = delay * (0.5 + (Random.Shared.NextDouble() / 2));
                 await Task.Delay(jittered, time, cancellationToken).ConfigureAwait(true);

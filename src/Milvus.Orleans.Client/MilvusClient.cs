@@ -23,6 +23,13 @@ public sealed class MilvusClient(IClusterClient cluster, TimeProvider? timeProvi
     /// <summary>How long a call keeps retrying while a channel moves; 30 s by default.</summary>
     public TimeSpan RetryDeadline { get; init; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>
+    /// How long one attempt of a write may take before it is given up and sent again (10 s by default). Safe because
+    /// every attempt carries the same request id and readers deliver a request once; it bounds how long a write
+    /// waits on a request lost with a killed silo.
+    /// </summary>
+    public TimeSpan AttemptTimeout { get; init; } = TimeSpan.FromSeconds(10);
+
     /// <summary>How long a subscription waits for its reader before it reads from another one; 10 s by default.</summary>
     public TimeSpan ReaderSilence { get; init; } = TimeSpan.FromSeconds(10);
 
@@ -119,7 +126,7 @@ public sealed class MilvusClient(IClusterClient cluster, TimeProvider? timeProvi
         var results = await Task.WhenAll(byShard.Select(s =>
         {
             var requestId = Guid.NewGuid();
-            return RetryAsync(() => cluster.GetGrain<IVChannelGrain>(info.VChannels[s.Shard]).DeleteAsync(info.Id, partition, s.Keys, requestId), cancellationToken);
+            return RetryAsync(() => cluster.GetGrain<IVChannelGrain>(info.VChannels[s.Shard]).DeleteAsync(info.Id, partition, s.Keys, requestId), cancellationToken, idempotent: true);
         })).ConfigureAwait(false);
         return new WriteResult(results.Sum(r => r.Count), results.Max(r => r.Ts));
     }
@@ -147,7 +154,8 @@ public sealed class MilvusClient(IClusterClient cluster, TimeProvider? timeProvi
             var vchannel = cluster.GetGrain<IVChannelGrain>(info.VChannels[p.Shard]);
             return RetryAsync(
                 () => upsert ? vchannel.UpsertAsync(info.Id, partition, p.Rows, requestId) : vchannel.InsertAsync(info.Id, partition, p.Rows, requestId),
-                cancellationToken);
+                cancellationToken,
+                idempotent: true);
         })).ConfigureAwait(false);
         var ids = key.AutoId ? results.SelectMany(r => r.AssignedIds ?? []).ToArray() : null;
         return new WriteResult(results.Sum(r => r.Count), results.Max(r => r.Ts), ids);
@@ -266,11 +274,11 @@ public sealed class MilvusClient(IClusterClient cluster, TimeProvider? timeProvi
     private async Task<CollectionInfo> CollectionAsync(string name, CancellationToken cancellationToken) =>
         _collections.TryGetValue(name, out var info) ? info : await DescribeCollectionAsync(name, cancellationToken).ConfigureAwait(false);
 
-    private async Task<T> RetryAsync<T>(Func<Task<T>> call, CancellationToken cancellationToken)
+    private async Task<T> RetryAsync<T>(Func<Task<T>> call, CancellationToken cancellationToken, bool idempotent = false)
     {
         try
         {
-            return await TransientRetry.RunAsync(call, RetryDeadline, _time, cancellationToken).ConfigureAwait(false);
+            return await TransientRetry.RunAsync(call, RetryDeadline, _time, cancellationToken, idempotent ? AttemptTimeout : null).ConfigureAwait(false);
         }
         catch (MilvusException ex) when (ex.Code is ErrorCode.CollectionNotFound or ErrorCode.CollectionDropped or ErrorCode.PartitionNotFound)
         {
