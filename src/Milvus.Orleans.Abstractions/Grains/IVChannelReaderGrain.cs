@@ -3,8 +3,8 @@ using Milvus.Orleans.Messages;
 namespace Milvus.Orleans.Grains;
 
 /// <summary>
-/// Reads one vchannel (key: vchannel name) from its pchannel's log for a subscriber, on whichever silo takes the
-/// call: every silo can read every log, and the owner's write-ahead buffer makes tail reads cheap.
+/// Reads one vchannel (key: vchannel name) from its pchannel's log for subscribers. It runs beside the pchannel's
+/// owner, whose write-ahead buffer serves the tail; every silo can read every log, so it keeps working after a move.
 /// </summary>
 public interface IVChannelReaderGrain : IGrainWithStringKey
 {

@@ -2,14 +2,19 @@ using System.Runtime.CompilerServices;
 using Milvus.Orleans.Channels;
 using Milvus.Orleans.Grains;
 using Milvus.Orleans.Messages;
+using Milvus.Orleans.Streaming.Placement;
 using Milvus.Orleans.Streaming.Wal;
 using Milvus.Orleans.Wal.Storage;
 using Orleans.Concurrency;
 
 namespace Milvus.Orleans.Streaming.VChannels;
 
-/// <summary>Serves subscribers from storage on the silo that takes the call; many readings run side by side.</summary>
-[StatelessWorker]
+/// <summary>
+/// Serves a vchannel's subscribers, many readings side by side. Placed with the pchannel's owner, so tail reads
+/// come from its write-ahead buffer and wake on each append; after a move it keeps reading storage, which
+/// follows the new owner.
+/// </summary>
+[ChannelPlacement]
 [Reentrant]
 internal sealed class VChannelReaderGrain(IWalStorage storage, MessageCodec codec) : Grain, IVChannelReaderGrain
 {
