@@ -20,11 +20,13 @@ internal sealed class TimestampCache(IGrainFactory grains, TimeProvider time)
 
     /// <summary>
     /// <paramref name="count"/> consecutive timestamps, all above <paramref name="after"/> (which must itself come
-    /// from the oracle). Timestamps handed out by one silo strictly increase.
+    /// from the oracle). Timestamps handed out by one silo strictly increase. At most <see cref="ITsoGrain.MaxBatch"/>
+    /// per call, as from the oracle.
     /// </summary>
     public async ValueTask<TimestampRange> AllocateAsync(int count, HybridTimestamp after)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(count);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(count, ITsoGrain.MaxBatch);
         while (true)
         {
             lock (_lock)
@@ -38,7 +40,7 @@ internal sealed class TimestampCache(IGrainFactory grains, TimeProvider time)
             }
 
             var fetched = await grains.GetGrain<ITsoGrain>(0)
-                .AllocateAsync(Math.Min(ITsoGrain.MaxBatch, Math.Max(count, Prefetch))).ConfigureAwait(false);
+                .AllocateAsync(Math.Max(count, Prefetch)).ConfigureAwait(false);
             lock (_lock)
             {
                 // Concurrent fetches: keep the newest range so the silo's timestamps only grow.

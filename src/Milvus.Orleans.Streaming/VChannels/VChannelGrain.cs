@@ -81,9 +81,17 @@ internal sealed class VChannelGrain(
                 throw new MilvusException(ErrorCode.InvalidArgument, $"Collection '{schema.Name}': upsert needs the primary key, but '{key.Name}' is AutoId.");
             }
 
-            // Timestamps are unique cluster-wide, so a range of them makes unique keys.
-            var range = await tso.AllocateAsync(rows.RowCount, default).ConfigureAwait(true);
-            assigned = [.. Enumerable.Range(0, rows.RowCount).Select(i => (long)(range.First.Value + (ulong)i))];
+            // Timestamps are unique cluster-wide, so ranges of them make unique keys (one range per oracle call).
+            assigned = new long[rows.RowCount];
+            for (var start = 0; start < assigned.Length; start += ITsoGrain.MaxBatch)
+            {
+                var range = await tso.AllocateAsync(Math.Min(ITsoGrain.MaxBatch, assigned.Length - start), default).ConfigureAwait(true);
+                for (var i = 0; i < range.Count; i++)
+                {
+                    assigned[start + i] = (long)(range.First.Value + (ulong)i);
+                }
+            }
+
             rows = rows.With(FieldColumn.Int64(key.Name, assigned));
         }
         else

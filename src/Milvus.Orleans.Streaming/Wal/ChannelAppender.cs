@@ -1,5 +1,6 @@
 using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
+using Milvus.Orleans.Grains;
 using Milvus.Orleans.Messages;
 using Milvus.Orleans.Streaming.Tso;
 using Milvus.Orleans.Wal.Storage;
@@ -112,10 +113,14 @@ internal sealed partial class ChannelAppender : IAsyncDisposable
 
                 waiting = null;
                 long bytes = 0;
-                while (bytes < MaxBatchBytes && _queue.Reader.TryRead(out var pending))
+                var messages = 0;
+                // One batch takes one timestamp range, and the oracle hands out at most MaxBatch per call.
+                while (bytes < MaxBatchBytes && _queue.Reader.TryPeek(out var next) && messages + next.Messages.Count <= ITsoGrain.MaxBatch)
                 {
-                    batch.Add(pending);
-                    bytes += pending.Messages.Sum(m => m.EstimatedBytes);
+                    _queue.Reader.TryRead(out _);
+                    batch.Add(next);
+                    messages += next.Messages.Count;
+                    bytes += next.Messages.Sum(m => m.EstimatedBytes);
                 }
 
                 await WriteAsync(batch).ConfigureAwait(false);

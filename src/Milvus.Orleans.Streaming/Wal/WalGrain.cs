@@ -38,6 +38,11 @@ internal sealed partial class WalGrain(
             throw new MilvusException(ErrorCode.EmptyBatch, $"pchannel '{PChannel}': nothing to append.");
         }
 
+        if (messages.Count > ITsoGrain.MaxBatch)
+        {
+            throw new MilvusException(ErrorCode.MessageTooLarge, $"pchannel '{PChannel}': {messages.Count} messages in one append; at most {ITsoGrain.MaxBatch}.");
+        }
+
         var appender = await OpenAsync().ConfigureAwait(true);
         try
         {

@@ -1,3 +1,4 @@
+using Milvus.Orleans.Grains;
 using Milvus.Orleans.Channels;
 using Milvus.Orleans.Data;
 using Milvus.Orleans.Messages;
@@ -81,6 +82,24 @@ public sealed class CollectionWriteTests : IAsyncLifetime
         var byRow = logged.SelectMany(m => TestRows.Keys(m.Message.Rows!).Select((key, i) => (Key: key, Row: (int)((float[])m.Message.Rows!.Column("vec")!.Values)[i * TestRows.Dimension])))
             .OrderBy(p => p.Row).Select(p => p.Key);
         Assert.Equal(result.AssignedIds, byRow);
+    }
+
+    [Fact]
+    public async Task InsertAsync_WhenAnAutoIdShardGetsMoreRowsThanOneOracleCall_AssignsEveryRowAUniqueKey()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var client = _cluster.Client;
+        await client.CreateCollectionAsync(new CollectionSchema("many", [FieldSchema.Int64Key("id", autoId: true), FieldSchema.FloatVector("vec", 1)], ShardCount: 1), ct);
+        var rows = ITsoGrain.MaxBatch + 4_464;
+
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        timeout.CancelAfter(TimeSpan.FromSeconds(60));
+        var result = await client.InsertAsync("many", new RowBatch([FieldColumn.FloatVector("vec", 1, new float[rows])]), cancellationToken: timeout.Token);
+
+        Assert.Equal(rows, result.Count);
+        Assert.Equal(rows, result.AssignedIds!.Distinct().Count());
+        var logged = (await _cluster.ReadAllAsync()).Where(m => m.Message.Kind == MessageKind.Insert).SelectMany(m => TestRows.Keys(m.Message.Rows!));
+        Assert.Equal(result.AssignedIds, logged);
     }
 
     [Fact]
