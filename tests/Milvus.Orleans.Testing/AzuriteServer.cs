@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
+using System.Text;
 using Azure.Storage.Blobs;
 
 namespace Milvus.Orleans.Testing;
@@ -16,6 +17,8 @@ public sealed class AzuriteServer : IAsyncDisposable
     private const string Version = "3.37.0";
     private const string Account = "devstoreaccount1";
     private const string Key = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==";
+    private const int StartAttempts = 3;
+    private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(60);
     private readonly Process _process;
     private readonly DirectoryInfo _data;
 
@@ -38,27 +41,33 @@ public sealed class AzuriteServer : IAsyncDisposable
             await InstallAsync(prefix, main).ConfigureAwait(false);
         }
 
-        var data = Directory.CreateTempSubdirectory("milvus-azurite-");
-        var port = LoopbackPorts.Free();
-        var process = Process.Start(new ProcessStartInfo("node",
-            [main, "--blobHost", "127.0.0.1", "--blobPort", port.ToString(CultureInfo.InvariantCulture),
-             "--location", data.FullName, "--skipApiVersionCheck", "--silent"])
+        // A port found free can be taken again before Azurite binds it (by another test's outgoing connection),
+        // and a loaded 2-core machine can take long to start node: try a fresh port when Azurite exits, and say why.
+        var failures = new List<string>();
+        for (var attempt = 1; attempt <= StartAttempts; attempt++)
         {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        })!;
-        var server = new AzuriteServer(process, data, port);
-        try
-        {
-            await WaitForPortAsync(port, TimeSpan.FromSeconds(30)).ConfigureAwait(false);
-        }
-        catch
-        {
+            var data = Directory.CreateTempSubdirectory("milvus-azurite-");
+            var port = LoopbackPorts.Free();
+            var process = Process.Start(new ProcessStartInfo("node",
+                [main, "--blobHost", "127.0.0.1", "--blobPort", port.ToString(CultureInfo.InvariantCulture),
+                 "--location", data.FullName, "--skipApiVersionCheck", "--silent"])
+            {
+                RedirectStandardOutput = true,
+                RedirectStandardError = true,
+            })!;
+            var output = new ProcessOutput(process);
+            var server = new AzuriteServer(process, data, port);
+            var started = await WaitUntilListeningAsync(process, port, StartTimeout).ConfigureAwait(false);
+            if (started)
+            {
+                return server;
+            }
+
             await server.DisposeAsync().ConfigureAwait(false);
-            throw;
+            failures.Add($"attempt {attempt} on port {port}: {(process.HasExited ? "exited" : $"not listening after {StartTimeout.TotalSeconds:0} s")}; output: {output}");
         }
 
-        return server;
+        throw new InvalidOperationException("Azurite did not start. " + string.Join(" | ", failures));
     }
 
     public async ValueTask DisposeAsync()
@@ -128,20 +137,65 @@ public sealed class AzuriteServer : IAsyncDisposable
         }
     }
 
-    private static async Task WaitForPortAsync(int port, TimeSpan within)
+    /// <summary>True once the port accepts connections while Azurite still runs; false if it exits or time runs out.</summary>
+    private static async Task<bool> WaitUntilListeningAsync(Process process, int port, TimeSpan within)
     {
         var clock = Stopwatch.StartNew();
-        while (true)
+        while (!process.HasExited && clock.Elapsed < within)
         {
             try
             {
                 using var client = new TcpClient();
                 await client.ConnectAsync(IPAddress.Loopback, port).ConfigureAwait(false);
-                return;
+                // Something else may hold the port; Azurite then exits at once on EADDRINUSE.
+                await Task.Delay(200).ConfigureAwait(false);
+                return !process.HasExited;
             }
-            catch (SocketException) when (clock.Elapsed < within)
+            catch (SocketException)
             {
                 await Task.Delay(100).ConfigureAwait(false);
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>Drains a process' stdout and stderr (so a full pipe never blocks it) and keeps the last of them.</summary>
+    private sealed class ProcessOutput
+    {
+        private const int Keep = 4000;
+        private readonly StringBuilder _text = new();
+
+        public ProcessOutput(Process process)
+        {
+            process.OutputDataReceived += (_, line) => Append(line.Data);
+            process.ErrorDataReceived += (_, line) => Append(line.Data);
+            process.BeginOutputReadLine();
+            process.BeginErrorReadLine();
+        }
+
+        public override string ToString()
+        {
+            lock (_text)
+            {
+                return _text.Length == 0 ? "(none)" : _text.ToString();
+            }
+        }
+
+        private void Append(string? line)
+        {
+            if (line is null)
+            {
+                return;
+            }
+
+            lock (_text)
+            {
+                _text.AppendLine(line);
+                if (_text.Length > Keep)
+                {
+                    _text.Remove(0, _text.Length - Keep);
+                }
             }
         }
     }
