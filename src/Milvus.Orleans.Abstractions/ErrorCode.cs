@@ -58,4 +58,10 @@ public enum ErrorCode
 
     /// <summary>A request is larger than the service accepts.</summary>
     MessageTooLarge = 18,
+
+    /// <summary>A transaction is not open: it was committed or rolled back, or never begun here.</summary>
+    TransactionNotFound = 19,
+
+    /// <summary>A transaction went longer than its keep-alive without a message and was given up.</summary>
+    TransactionExpired = 20,
 }

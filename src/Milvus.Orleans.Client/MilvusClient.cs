@@ -17,6 +17,7 @@ namespace Milvus.Orleans.Client;
 /// </summary>
 public sealed class MilvusClient(IClusterClient cluster, TimeProvider? timeProvider = null)
 {
+    private static readonly TimeSpan DefaultTransactionKeepAlive = TimeSpan.FromSeconds(30);
     private readonly ConcurrentDictionary<string, CollectionInfo> _collections = new(StringComparer.Ordinal);
     private readonly TimeProvider _time = timeProvider ?? TimeProvider.System;
 
@@ -131,6 +132,27 @@ public sealed class MilvusClient(IClusterClient cluster, TimeProvider? timeProvi
         return new WriteResult(results.Sum(r => r.Count), results.Max(r => r.Ts));
     }
 
+    /// <summary>
+    /// Begins a transaction on shard <paramref name="shard"/> of <paramref name="collection"/>: its writes become
+    /// visible together at its commit, or never (see <see cref="MilvusTransaction"/>). Readers give it up after
+    /// <paramref name="keepAlive"/> (30 s by default; 1 s to 1 h) without a write or keep-alive.
+    /// </summary>
+    public async Task<MilvusTransaction> BeginTransactionAsync(
+        string collection, int shard = 0, TimeSpan? keepAlive = null, CancellationToken cancellationToken = default)
+    {
+        var info = await CollectionAsync(collection, cancellationToken).ConfigureAwait(false);
+        if (shard < 0 || shard >= info.VChannels.Count)
+        {
+            throw new MilvusException(ErrorCode.InvalidArgument, $"Collection '{collection}' has shards 0..{info.VChannels.Count - 1}, not {shard}.");
+        }
+
+        var alive = keepAlive ?? DefaultTransactionKeepAlive;
+        var vchannel = cluster.GetGrain<IVChannelGrain>(info.VChannels[shard]);
+        var requestId = Guid.NewGuid();
+        var id = await RetryAsync(() => vchannel.BeginTransactionAsync(info.Id, alive, requestId), cancellationToken, idempotent: true).ConfigureAwait(false);
+        return new MilvusTransaction(this, info, shard, vchannel, id, alive, _time);
+    }
+
     private async Task<WriteResult> WriteRowsAsync(string collection, RowBatch rows, string? partition, bool upsert, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(rows);
@@ -175,7 +197,7 @@ public sealed class MilvusClient(IClusterClient cluster, TimeProvider? timeProvi
         var from = start.IsLatest
             ? (await RetryAsync(() => cluster.GetGrain<IWalGrain>(ChannelNames.PChannelOf(vchannel)).GetStateAsync(), cancellationToken).ConfigureAwait(false)).DurableEnd
             : start.Id;
-        var delivered = start.SkipThrough;
+        var (delivered, deliveredPart) = (start.SkipThrough, start.SkipThroughPart);
         // The reader drops a retried request's second copy only if it read the first; across a resume, this does.
         var requests = new RequestDeduplicator(RequestDeduplicator.DefaultWindow);
         var delay = TimeSpan.FromMilliseconds(20);
@@ -205,12 +227,12 @@ public sealed class MilvusClient(IClusterClient cluster, TimeProvider? timeProvi
 
                     delay = TimeSpan.FromMilliseconds(20);
                     from = message.Next;
-                    if (message.Id <= delivered || !requests.IsFirst(message.Message.RequestId, message.Message.TxnId, message.Ts))
+                    if (!message.Follows(delivered, deliveredPart) || !requests.IsFirst(message.Message.RequestId, message.Message.TxnId, message.Ts))
                     {
                         continue;
                     }
 
-                    delivered = message.Id;
+                    (delivered, deliveredPart) = (message.Id, message.Part);
                     yield return message;
                 }
             }
@@ -274,7 +296,7 @@ public sealed class MilvusClient(IClusterClient cluster, TimeProvider? timeProvi
     private async Task<CollectionInfo> CollectionAsync(string name, CancellationToken cancellationToken) =>
         _collections.TryGetValue(name, out var info) ? info : await DescribeCollectionAsync(name, cancellationToken).ConfigureAwait(false);
 
-    private async Task<T> RetryAsync<T>(Func<Task<T>> call, CancellationToken cancellationToken, bool idempotent = false)
+    internal async Task<T> RetryAsync<T>(Func<Task<T>> call, CancellationToken cancellationToken, bool idempotent = false)
     {
         try
         {

@@ -10,15 +10,31 @@ namespace Milvus.Orleans.Grains;
 public interface IVChannelGrain : IGrainWithStringKey
 {
     // requestId: the same for every attempt of one client request, so that a retry logged twice is delivered once.
+    // txnId: 0 for a write of its own, or a transaction begun with BeginTransactionAsync that the write joins.
 
     /// <summary>Inserts <paramref name="rows"/> (all of this shard) into <paramref name="partition"/>.</summary>
-    Task<WriteResult> InsertAsync(long collectionId, string partition, RowBatch rows, Guid requestId);
+    Task<WriteResult> InsertAsync(long collectionId, string partition, RowBatch rows, Guid requestId, long txnId = 0);
 
     /// <summary>Replaces the rows with the keys of <paramref name="rows"/>, or inserts them.</summary>
-    Task<WriteResult> UpsertAsync(long collectionId, string partition, RowBatch rows, Guid requestId);
+    Task<WriteResult> UpsertAsync(long collectionId, string partition, RowBatch rows, Guid requestId, long txnId = 0);
 
     /// <summary>Deletes <paramref name="keys"/> (all of this shard) from <paramref name="partition"/>, or from every partition if null.</summary>
-    Task<WriteResult> DeleteAsync(long collectionId, string? partition, PrimaryKeys keys, Guid requestId);
+    Task<WriteResult> DeleteAsync(long collectionId, string? partition, PrimaryKeys keys, Guid requestId, long txnId = 0);
+
+    /// <summary>
+    /// Begins a transaction on this vchannel and returns its id. Its writes become visible together at its commit;
+    /// readers give it up when it goes <paramref name="keepAlive"/> without a write or keep-alive.
+    /// </summary>
+    Task<long> BeginTransactionAsync(long collectionId, TimeSpan keepAlive, Guid requestId);
+
+    /// <summary>Commits a transaction: its writes become visible at the returned timestamp, with the count of rows and keys.</summary>
+    Task<WriteResult> CommitTransactionAsync(long txnId, Guid requestId);
+
+    /// <summary>Rolls a transaction back; nothing of it becomes visible. Does nothing if it is not open.</summary>
+    Task RollbackTransactionAsync(long txnId, Guid requestId);
+
+    /// <summary>Tells readers the transaction's writer is still there.</summary>
+    Task KeepTransactionAliveAsync(long txnId);
 
     /// <summary>Writes a DDL message for the catalog and applies it to the vchannel's state. Not for clients.</summary>
     Task<HybridTimestamp> ApplyDdlAsync(WalMessage ddl);

@@ -3,19 +3,21 @@ namespace Milvus.Orleans.Messages;
 /// <summary>
 /// Turns a pchannel's log into what a consumer of one vchannel may see: that vchannel's messages and the
 /// pchannel's time ticks, in log (= timestamp) order; a transaction's messages only once its commit is read, and
-/// never those of a rolled-back transaction or of one left open longer than the keep-alive (its writer died);
-/// each client request once. Begin and commit markers themselves are not passed on.
+/// never those of a rolled-back transaction or of one silent longer than its keep-alive (its writer died); each
+/// client request once. Transaction markers and keep-alives themselves are not passed on.
 /// </summary>
 /// <remarks>
-/// A passed message's <see cref="LoggedMessage.Next"/> is where a reader resumes to miss nothing after it: the
-/// message's own next id, except inside a transaction, where it is the transaction's begin (the reader reads the
-/// transaction again and skips the messages it already has by id) and, for the last, the commit's next id.
+/// A committed transaction is passed at its commit: its messages take the commit's id and timestamp and are
+/// numbered 1..n by <see cref="LoggedMessage.Part"/>, so transactions may interleave in the log while what is passed
+/// stays in (id, part) order. A passed message's <see cref="LoggedMessage.Next"/> is where a reader resumes to miss
+/// nothing after it: its next id, or the begin of the earliest transaction still open there (the reader reads that
+/// transaction again and skips what it already delivered by (id, part)).
 /// </remarks>
-public sealed class VChannelMessageFilter(string vchannel, TimeSpan transactionKeepAlive, TimeSpan dedupWindow)
+public sealed class VChannelMessageFilter(string vchannel, TimeSpan defaultKeepAlive, TimeSpan dedupWindow)
 {
-    private readonly Dictionary<long, List<LoggedMessage>> _open = [];
+    private readonly Dictionary<long, OpenTransaction> _open = [];
     private readonly RequestDeduplicator _requests = new(dedupWindow);
-    private readonly long _keepAliveMs = (long)transactionKeepAlive.TotalMilliseconds;
+    private readonly long _defaultKeepAliveMs = (long)defaultKeepAlive.TotalMilliseconds;
 
     /// <summary>Transactions begun and not yet committed, rolled back or expired.</summary>
     public int OpenTransactions => _open.Count;
@@ -25,13 +27,8 @@ public sealed class VChannelMessageFilter(string vchannel, TimeSpan transactionK
     {
         ArgumentNullException.ThrowIfNull(message);
         var body = message.Message;
-        if (body.Kind == MessageKind.TimeTick)
-        {
-            Expire(message.Ts);
-            return [message];
-        }
-
-        if (!string.Equals(body.VChannel, vchannel, StringComparison.Ordinal))
+        var own = string.Equals(body.VChannel, vchannel, StringComparison.Ordinal);
+        if (body.Kind != MessageKind.TimeTick && !own)
         {
             return [];
         }
@@ -39,39 +36,61 @@ public sealed class VChannelMessageFilter(string vchannel, TimeSpan transactionK
         Expire(message.Ts);
         if (body.TxnId == 0)
         {
-            return _requests.IsFirst(body.RequestId, 0, message.Ts) ? [message] : [];
+            return body.Kind == MessageKind.TimeTick || _requests.IsFirst(body.RequestId, 0, message.Ts)
+                ? [message with { Next = ResumeAt(message.Next) }]
+                : [];
         }
 
         switch (body.Kind)
         {
             case MessageKind.BeginTxn:
-                _open[body.TxnId] = [message];
+                _open[body.TxnId] = new OpenTransaction(message, body.TxnKeepAliveMs > 0 ? body.TxnKeepAliveMs : _defaultKeepAliveMs);
                 return [];
             case MessageKind.RollbackTxn:
                 _open.Remove(body.TxnId);
                 return [];
             case MessageKind.CommitTxn:
-                if (!_open.Remove(body.TxnId, out var committed) || !_requests.IsFirst(body.RequestId, body.TxnId, committed[0].Ts))
-                {
-                    return [];
-                }
-
-                var begin = committed[0];
-                var released = new LoggedMessage[committed.Count - 1];
-                for (var i = 1; i < committed.Count; i++)
-                {
-                    released[i - 1] = committed[i] with { Next = i == committed.Count - 1 ? message.Next : begin.Id };
-                }
-
-                return released;
+                return _open.Remove(body.TxnId, out var committed) && _requests.IsFirst(body.RequestId, body.TxnId, message.Ts)
+                    ? Release(committed, message)
+                    : [];
             default:
-                if (_open.TryGetValue(body.TxnId, out var messages))
+                if (_open.TryGetValue(body.TxnId, out var transaction))
                 {
-                    messages.Add(message);
+                    transaction.Add(message);
                 }
 
                 return [];
         }
+    }
+
+    private LoggedMessage[] Release(OpenTransaction transaction, LoggedMessage commit)
+    {
+        var parts = transaction.Parts;
+        var released = new LoggedMessage[parts.Count];
+        var insideResume = ResumeAt(transaction.Begin.Id);
+        for (var i = 0; i < parts.Count; i++)
+        {
+            released[i] = parts[i] with
+            {
+                Id = commit.Id,
+                Ts = commit.Ts,
+                Part = i + 1,
+                Next = i == parts.Count - 1 ? ResumeAt(commit.Next) : insideResume,
+            };
+        }
+
+        return released;
+    }
+
+    /// <summary>Where to resume after a message whose next id is <paramref name="next"/>: no later than any open begin.</summary>
+    private long ResumeAt(long next)
+    {
+        foreach (var transaction in _open.Values)
+        {
+            next = Math.Min(next, transaction.Begin.Id);
+        }
+
+        return next;
     }
 
     private void Expire(HybridTimestamp now)
@@ -81,9 +100,29 @@ public sealed class VChannelMessageFilter(string vchannel, TimeSpan transactionK
             return;
         }
 
-        foreach (var txn in _open.Where(t => t.Value[^1].Ts.PhysicalMs < now.PhysicalMs - _keepAliveMs).Select(t => t.Key).ToArray())
+        foreach (var txn in _open.Where(t => t.Value.LastPhysicalMs < now.PhysicalMs - t.Value.KeepAliveMs).Select(t => t.Key).ToArray())
         {
             _open.Remove(txn);
+        }
+    }
+
+    private sealed class OpenTransaction(LoggedMessage begin, long keepAliveMs)
+    {
+        public LoggedMessage Begin { get; } = begin;
+
+        public long KeepAliveMs { get; } = keepAliveMs;
+
+        public long LastPhysicalMs { get; private set; } = begin.Ts.PhysicalMs;
+
+        public List<LoggedMessage> Parts { get; } = [];
+
+        public void Add(LoggedMessage message)
+        {
+            LastPhysicalMs = message.Ts.PhysicalMs;
+            if (message.Message.Kind != MessageKind.TxnKeepAlive)
+            {
+                Parts.Add(message);
+            }
         }
     }
 }

@@ -38,6 +38,9 @@ public enum MessageKind : byte
 
     /// <summary>A transaction's messages are discarded.</summary>
     RollbackTxn = 11,
+
+    /// <summary>A transaction's writer is still there: readers keep it open for another keep-alive.</summary>
+    TxnKeepAlive = 12,
 }
 
 /// <summary>A message on a vchannel, as written to its pchannel's log and delivered to subscribers.</summary>
@@ -51,6 +54,8 @@ public enum MessageKind : byte
 /// <param name="TxnId">The transaction the message belongs to; 0 for none.</param>
 /// <param name="RequestId">The client request that wrote it (every message of its transaction carries it), so a
 /// request logged twice by a retry is delivered once; empty for messages no client retries.</param>
+/// <param name="TxnKeepAliveMs">BeginTxn: how long, in timestamps, the transaction may go without a message of
+/// its own before readers give it up (0: the reader's default). Carried in the log so every reader decides alike.</param>
 [GenerateSerializer, Immutable]
 public sealed record WalMessage(
     [property: Id(0)] MessageKind Kind,
@@ -61,7 +66,8 @@ public sealed record WalMessage(
     [property: Id(5)] PrimaryKeys? Keys = null,
     [property: Id(6)] CollectionInfo? Collection = null,
     [property: Id(7)] long TxnId = 0,
-    [property: Id(8)] Guid RequestId = default)
+    [property: Id(8)] Guid RequestId = default,
+    [property: Id(9)] long TxnKeepAliveMs = 0)
 {
     /// <summary>Whether the message changes a collection's definition (and so is exclusive with data on its vchannel).</summary>
     public bool IsDdl => Kind is MessageKind.CreateCollection or MessageKind.DropCollection
@@ -71,17 +77,29 @@ public sealed record WalMessage(
     public long EstimatedBytes => 64 + VChannel.Length + (Rows?.EstimatedBytes ?? 0) + (8L * (Keys?.Count ?? 0));
 }
 
-/// <summary>A message as the log holds it: its id (position), the id after it, and its timestamp.</summary>
-/// <param name="Id">Where the message starts in its pchannel's log; resume after it from <paramref name="Next"/>.</param>
-/// <param name="Next">The id of the following message: where a reader resumes after this one.</param>
-/// <param name="Ts">Its timestamp; strictly increasing along the log.</param>
+/// <summary>
+/// A message as the log holds it (its id, the id after it, its timestamp), or as a reader delivers it: a committed
+/// transaction's messages are delivered at their commit, with the commit's id and timestamp and numbered by
+/// <paramref name="Part"/>, so delivery order is (<paramref name="Id"/>, <paramref name="Part"/>) order and a
+/// transaction becomes visible at one timestamp.
+/// </summary>
+/// <param name="Id">Where the message (for a transaction's message: its commit) starts in its pchannel's log.</param>
+/// <param name="Next">Where a reader resumes to miss nothing after this message: the next id, or the begin of a
+/// transaction still open at this point.</param>
+/// <param name="Ts">Its timestamp (a transaction's: its commit's); increasing along the log.</param>
 /// <param name="Message">The message.</param>
+/// <param name="Part">A delivered transaction's messages: 1, 2, … in log order; 0 for every other message.</param>
 [GenerateSerializer, Immutable]
 public sealed record LoggedMessage(
     [property: Id(0)] long Id,
     [property: Id(1)] long Next,
     [property: Id(2)] HybridTimestamp Ts,
-    [property: Id(3)] WalMessage Message);
+    [property: Id(3)] WalMessage Message,
+    [property: Id(4)] int Part = 0)
+{
+    /// <summary>Whether this message is delivered after the one at (<paramref name="id"/>, <paramref name="part"/>).</summary>
+    public bool Follows(long id, int part) => Id > id || (Id == id && Part > part);
+}
 
 /// <summary>Where and when a message was written, returned once it is durable.</summary>
 /// <param name="Id">Its id in the pchannel's log.</param>

@@ -22,31 +22,103 @@ internal sealed class VChannelGrain(
     ChannelDirectory directory,
     TimestampCache tso,
     ILocalSiloDetails silo,
-    IOptions<MessageOptions> messageOptions) : Grain, IVChannelGrain
+    IOptions<MessageOptions> messageOptions,
+    TimeProvider time) : Grain, IVChannelGrain
 {
+    private static readonly TimeSpan MinKeepAlive = TimeSpan.FromSeconds(1);
+    private static readonly TimeSpan MaxKeepAlive = TimeSpan.FromHours(1);
     private readonly DdlGate _gate = new();
+    private readonly Dictionary<long, ClientTransaction> _transactions = [];
     private CollectionInfo? _collection;
 
     private string VChannel => this.GetPrimaryKeyString();
 
     private IWalGrain Wal => GrainFactory.GetGrain<IWalGrain>(ChannelNames.PChannelOf(VChannel));
 
-    public Task<WriteResult> InsertAsync(long collectionId, string partition, RowBatch rows, Guid requestId) =>
-        WriteRowsAsync(MessageKind.Insert, collectionId, partition, rows, requestId);
+    public Task<WriteResult> InsertAsync(long collectionId, string partition, RowBatch rows, Guid requestId, long txnId = 0) =>
+        InTransactionAsync(txnId, collectionId, requestId, () => WriteRowsAsync(MessageKind.Insert, collectionId, partition, rows, requestId, txnId));
 
-    public Task<WriteResult> UpsertAsync(long collectionId, string partition, RowBatch rows, Guid requestId) =>
-        WriteRowsAsync(MessageKind.Upsert, collectionId, partition, rows, requestId);
+    public Task<WriteResult> UpsertAsync(long collectionId, string partition, RowBatch rows, Guid requestId, long txnId = 0) =>
+        InTransactionAsync(txnId, collectionId, requestId, () => WriteRowsAsync(MessageKind.Upsert, collectionId, partition, rows, requestId, txnId));
 
-    public async Task<WriteResult> DeleteAsync(long collectionId, string? partition, PrimaryKeys keys, Guid requestId)
+    public Task<WriteResult> DeleteAsync(long collectionId, string? partition, PrimaryKeys keys, Guid requestId, long txnId = 0) =>
+        InTransactionAsync(txnId, collectionId, requestId, async () =>
+        {
+            ArgumentNullException.ThrowIfNull(keys);
+            using var entered = await _gate.EnterDataAsync().ConfigureAwait(true);
+            var collection = await WritableAsync(collectionId, partition).ConfigureAwait(true);
+            keys.Validate(collection.Schema);
+            CheckShard(collection, keys.Values);
+
+            var ts = await AppendAsync([new WalMessage(MessageKind.Delete, VChannel, collectionId, partition, Keys: keys, TxnId: txnId, RequestId: requestId)], txnId).ConfigureAwait(true);
+            return new WriteResult(keys.Count, ts);
+        });
+
+    public async Task<long> BeginTransactionAsync(long collectionId, TimeSpan keepAlive, Guid requestId)
     {
-        ArgumentNullException.ThrowIfNull(keys);
-        using var entered = await _gate.EnterDataAsync().ConfigureAwait(true);
-        var collection = await WritableAsync(collectionId, partition).ConfigureAwait(true);
-        keys.Validate(collection.Schema);
-        CheckShard(collection, keys.Values);
+        if (keepAlive < MinKeepAlive || keepAlive > MaxKeepAlive)
+        {
+            throw new MilvusException(ErrorCode.InvalidArgument, $"A transaction's keep-alive of {keepAlive} is out of range: allowed {MinKeepAlive}..{MaxKeepAlive}.");
+        }
 
-        var results = await Wal.AppendAsync([new WalMessage(MessageKind.Delete, VChannel, collectionId, partition, Keys: keys, RequestId: requestId)]).ConfigureAwait(true);
-        return new WriteResult(keys.Count, results[^1].Ts);
+        ForgetOldTransactions();
+        if (_transactions.Values.FirstOrDefault(t => t.BeginRequest == requestId) is { } begun)
+        {
+            return begun.Id;
+        }
+
+        using var entered = await _gate.EnterDataAsync().ConfigureAwait(true);
+        await WritableAsync(collectionId, null).ConfigureAwait(true);
+        var txnId = Random.Shared.NextInt64(1, long.MaxValue);
+        var results = await Wal.AppendAsync(
+            [new WalMessage(MessageKind.BeginTxn, VChannel, collectionId, TxnId: txnId, RequestId: requestId, TxnKeepAliveMs: (long)keepAlive.TotalMilliseconds)]).ConfigureAwait(true);
+        _transactions[txnId] = new ClientTransaction(txnId, collectionId, requestId, keepAlive, results[^1].Ts, time.GetUtcNow());
+        return txnId;
+    }
+
+    public Task<WriteResult> CommitTransactionAsync(long txnId, Guid requestId)
+    {
+        var txn = Transaction(txnId);
+        return txn.RunAsync(requestId, time.GetUtcNow(), async () =>
+        {
+            using var entered = await _gate.EnterDataAsync().ConfigureAwait(true);
+            await WritableAsync(txn.CollectionId, null).ConfigureAwait(true);
+            var ts = await AppendAsync([new WalMessage(MessageKind.CommitTxn, VChannel, txn.CollectionId, TxnId: txnId, RequestId: requestId)], txnId).ConfigureAwait(true);
+            txn.Close();
+            return txn.Committed(ts);
+        });
+    }
+
+    public async Task RollbackTransactionAsync(long txnId, Guid requestId)
+    {
+        if (!_transactions.TryGetValue(txnId, out var txn) || txn.IsClosed)
+        {
+            return;
+        }
+
+        try
+        {
+            await txn.RunAsync(requestId, time.GetUtcNow(), async () =>
+            {
+                var ts = await AppendAsync([new WalMessage(MessageKind.RollbackTxn, VChannel, txn.CollectionId, TxnId: txnId, RequestId: requestId)], txnId).ConfigureAwait(true);
+                txn.Close();
+                return new WriteResult(0, ts);
+            }).ConfigureAwait(true);
+        }
+        catch (MilvusException ex) when (ex.Code is ErrorCode.TransactionExpired or ErrorCode.TransactionNotFound)
+        {
+            // Given up or closed already: nothing of it is visible, which is what a rollback asks for.
+        }
+    }
+
+    public Task KeepTransactionAliveAsync(long txnId)
+    {
+        var txn = Transaction(txnId);
+        return txn.KeepAliveAsync(time.GetUtcNow(), async () =>
+        {
+            var results = await Wal.AppendAsync([new WalMessage(MessageKind.TxnKeepAlive, VChannel, txn.CollectionId, TxnId: txnId)]).ConfigureAwait(true);
+            return results[^1].Ts;
+        });
     }
 
     public async Task<HybridTimestamp> ApplyDdlAsync(WalMessage ddl)
@@ -65,7 +137,57 @@ internal sealed class VChannelGrain(
         return results[^1].Ts;
     }
 
-    private async Task<WriteResult> WriteRowsAsync(MessageKind kind, long collectionId, string partition, RowBatch rows, Guid requestId)
+    private Task<WriteResult> InTransactionAsync(long txnId, long collectionId, Guid requestId, Func<Task<WriteResult>> write)
+    {
+        if (txnId == 0)
+        {
+            return write();
+        }
+
+        var txn = Transaction(txnId);
+        if (txn.CollectionId != collectionId)
+        {
+            throw new MilvusException(ErrorCode.InvalidArgument, $"Transaction {txnId} is on collection {txn.CollectionId}, not {collectionId}.");
+        }
+
+        return txn.RunAsync(requestId, time.GetUtcNow(), async () =>
+        {
+            var result = await write().ConfigureAwait(true);
+            txn.AddWritten(result.Count);
+            return result;
+        });
+    }
+
+    private ClientTransaction Transaction(long txnId) =>
+        _transactions.TryGetValue(txnId, out var txn)
+            ? txn
+            : throw new MilvusException(
+                ErrorCode.TransactionNotFound,
+                $"Transaction {txnId} is not open on vchannel '{VChannel}': it was never begun here, or ended long ago, or the vchannel moved to another silo (which ends its transactions).");
+
+    /// <summary>Forgets transactions silent past their keep-alive, and closed ones once no retry of theirs can come.</summary>
+    private void ForgetOldTransactions()
+    {
+        var now = time.GetUtcNow();
+        foreach (var txn in _transactions.Values.Where(t => now - t.LastActivity > (t.IsClosed ? RequestDeduplicator.DefaultWindow : t.KeepAlive)).ToArray())
+        {
+            _transactions.Remove(txn.Id);
+        }
+    }
+
+    /// <summary>Appends; for a transaction's messages, checks it was still alive. Returns the last timestamp.</summary>
+    private async Task<HybridTimestamp> AppendAsync(List<WalMessage> messages, long txnId)
+    {
+        var results = await Wal.AppendAsync(messages).ConfigureAwait(true);
+        if (txnId != 0)
+        {
+            Transaction(txnId).Logged(results[0].Ts, results[^1].Ts);
+        }
+
+        return results[^1].Ts;
+    }
+
+    private async Task<WriteResult> WriteRowsAsync(MessageKind kind, long collectionId, string partition, RowBatch rows, Guid requestId, long txnId)
     {
         ArgumentNullException.ThrowIfNull(rows);
         using var entered = await _gate.EnterDataAsync().ConfigureAwait(true);
@@ -99,28 +221,41 @@ internal sealed class VChannelGrain(
             CheckShard(collection, rows.Column(key.Name)!.Values);
         }
 
-        var results = await Wal.AppendAsync(Split(kind, collectionId, partition, rows, requestId)).ConfigureAwait(true);
-        return new WriteResult(rows.RowCount, results[^1].Ts, assigned);
+        var ts = await AppendAsync(Split(kind, collectionId, partition, rows, requestId, txnId), txnId).ConfigureAwait(true);
+        return new WriteResult(rows.RowCount, ts, assigned);
     }
 
-    /// <summary>One message, or Begin + chunks of at most MaxBytes + Commit, so readers see all of it or nothing.</summary>
-    private List<WalMessage> Split(MessageKind kind, long collectionId, string partition, RowBatch rows, Guid requestId)
+    /// <summary>
+    /// One message, or chunks of at most MaxBytes. A write of its own is wrapped in Begin/Commit so readers see all
+    /// of it or nothing; inside a client's transaction the chunks just join it.
+    /// </summary>
+    private List<WalMessage> Split(MessageKind kind, long collectionId, string partition, RowBatch rows, Guid requestId, long txnId)
     {
         var maxBytes = messageOptions.Value.MaxBytes;
         if (rows.EstimatedBytes <= maxBytes)
         {
-            return [new WalMessage(kind, VChannel, collectionId, partition, rows, RequestId: requestId)];
+            return [new WalMessage(kind, VChannel, collectionId, partition, rows, TxnId: txnId, RequestId: requestId)];
         }
 
+        var ownTransaction = txnId == 0;
+        var txn = ownTransaction ? Random.Shared.NextInt64(1, long.MaxValue) : txnId;
         var rowsPerChunk = (int)Math.Max(1, maxBytes * (long)rows.RowCount / rows.EstimatedBytes);
-        var txn = Random.Shared.NextInt64(1, long.MaxValue);
-        var messages = new List<WalMessage> { new(MessageKind.BeginTxn, VChannel, collectionId, partition, TxnId: txn, RequestId: requestId) };
+        var messages = new List<WalMessage>();
+        if (ownTransaction)
+        {
+            messages.Add(new(MessageKind.BeginTxn, VChannel, collectionId, partition, TxnId: txn, RequestId: requestId));
+        }
+
         for (var start = 0; start < rows.RowCount; start += rowsPerChunk)
         {
             messages.Add(new WalMessage(kind, VChannel, collectionId, partition, rows.Slice(start, Math.Min(rowsPerChunk, rows.RowCount - start)), TxnId: txn, RequestId: requestId));
         }
 
-        messages.Add(new WalMessage(MessageKind.CommitTxn, VChannel, collectionId, partition, TxnId: txn, RequestId: requestId));
+        if (ownTransaction)
+        {
+            messages.Add(new WalMessage(MessageKind.CommitTxn, VChannel, collectionId, partition, TxnId: txn, RequestId: requestId));
+        }
+
         return messages;
     }
 

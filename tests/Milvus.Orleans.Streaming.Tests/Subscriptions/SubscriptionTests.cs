@@ -84,7 +84,26 @@ public sealed class SubscriptionTests : IAsyncLifetime
         Assert.Equal(inserts[2].Id, resumed[0].Id);
     }
 
-    private static async Task<List<LoggedMessage>> TakeAsync(IAsyncEnumerable<LoggedMessage> messages, int count, CancellationToken ct)
+    /// <summary>Every message, ticks included, up to and including the first that <paramref name="last"/> picks.</summary>
+    internal static async Task<List<LoggedMessage>> TakeUntilAsync(IAsyncEnumerable<LoggedMessage> messages, Func<LoggedMessage, bool> last, CancellationToken ct)
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        timeout.CancelAfter(TimeSpan.FromSeconds(30));
+        var taken = new List<LoggedMessage>();
+        await foreach (var message in messages.WithCancellation(timeout.Token))
+        {
+            taken.Add(message);
+            if (last(message))
+            {
+                return taken;
+            }
+        }
+
+        return taken;
+    }
+
+    /// <summary>The first <paramref name="count"/> messages that are not time ticks.</summary>
+    internal static async Task<List<LoggedMessage>> TakeAsync(IAsyncEnumerable<LoggedMessage> messages, int count, CancellationToken ct)
     {
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
         timeout.CancelAfter(TimeSpan.FromSeconds(30));
