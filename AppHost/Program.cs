@@ -23,7 +23,9 @@ var orleans = builder.AddOrleans("cluster")
     .WithServiceId("milvus-orleans")
     .WithClusterId(clusterId)
     .WithClustering(redis.ConnectionString)
-    .WithGrainStorage("Default", redis.ConnectionString);
+    .WithGrainStorage("Default", redis.ConnectionString)
+    // Stream subscriptions and the vchannel stream receivers' checkpoints.
+    .WithGrainStorage("PubSubStore", redis.ConnectionString);
 
 var siloReplicas = int.Parse(builder.Configuration["SiloReplicas"] ?? "3", System.Globalization.CultureInfo.InvariantCulture);
 var silo = builder.AddProject<Projects.Milvus_Orleans_Silo>("silo")

@@ -140,6 +140,8 @@ internal static class ProcessFailoverBenchmark
                     ["Orleans__Clustering__ServiceKey"] = "redis",
                     ["Orleans__GrainStorage__Default__ProviderType"] = "Redis",
                     ["Orleans__GrainStorage__Default__ServiceKey"] = "redis",
+                    ["Orleans__GrainStorage__PubSubStore__ProviderType"] = "Redis",
+                    ["Orleans__GrainStorage__PubSubStore__ServiceKey"] = "redis",
                     ["Orleans__ClusterId"] = clusterId,
                     ["Orleans__ServiceId"] = MilvusClientOptions.DefaultServiceId,
                     ["Orleans__Endpoints__SiloPort"] = siloPort.ToString(CultureInfo.InvariantCulture),

@@ -64,6 +64,8 @@ public sealed class InProcessMilvusCluster : IAsyncDisposable
         builder.ConfigureSilo((_, silo) =>
         {
             silo.AddRedisGrainStorageAsDefault(o => o.ConfigurationOptions = redis);
+            // Stream subscriptions and the vchannel stream receivers' checkpoints.
+            silo.AddRedisGrainStorage("PubSubStore", o => o.ConfigurationOptions = redis);
             silo.AddMilvusStreaming(configuration);
             silo.Configure<ClusterMembershipOptions>(o =>
             {

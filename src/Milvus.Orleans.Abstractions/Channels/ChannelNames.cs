@@ -33,6 +33,15 @@ public static class ChannelNames
         return last < PChannelPrefix.Length ? channel : channel[..last];
     }
 
+    /// <summary>The index of the pchannel of a pchannel or vchannel name (see <see cref="PChannel"/>).</summary>
+    public static int PChannelIndex(string channel)
+    {
+        var pchannel = PChannelOf(channel);
+        return int.TryParse(pchannel.AsSpan(PChannelPrefix.Length), NumberStyles.None, CultureInfo.InvariantCulture, out var index)
+            ? index
+            : throw new MilvusException(ErrorCode.InvalidName, $"'{channel}' is not a channel name: expected '{PChannelPrefix}<n>[_<collection>v<shard>]'.");
+    }
+
     /// <summary>Splits a vchannel name into its pchannel, collection id and shard.</summary>
     public static (string PChannel, long CollectionId, int Shard) ParseVChannel(string vchannel)
     {

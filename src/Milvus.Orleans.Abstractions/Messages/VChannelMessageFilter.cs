@@ -15,6 +15,9 @@ namespace Milvus.Orleans.Messages;
 /// </remarks>
 public sealed class VChannelMessageFilter(string vchannel, TimeSpan defaultKeepAlive, TimeSpan dedupWindow)
 {
+    /// <summary>The keep-alive of a transaction whose begin names none (one a single write was split into).</summary>
+    public static readonly TimeSpan DefaultKeepAlive = TimeSpan.FromSeconds(60);
+
     private readonly Dictionary<long, OpenTransaction> _open = [];
     private readonly RequestDeduplicator _requests = new(dedupWindow);
     private readonly long _defaultKeepAliveMs = (long)defaultKeepAlive.TotalMilliseconds;
@@ -83,7 +86,7 @@ public sealed class VChannelMessageFilter(string vchannel, TimeSpan defaultKeepA
     }
 
     /// <summary>Where to resume after a message whose next id is <paramref name="next"/>: no later than any open begin.</summary>
-    private long ResumeAt(long next)
+    public long ResumeAt(long next)
     {
         foreach (var transaction in _open.Values)
         {

@@ -25,6 +25,9 @@ internal sealed partial class ChannelDirectory(IGrainFactory grains, ILocalSiloD
 
     private IStreamingCoordinatorGrain Coordinator => grains.GetGrain<IStreamingCoordinatorGrain>(0);
 
+    /// <summary>Raised, on any thread, with each newer topology this silo learns of.</summary>
+    public event Action<ChannelTopology>? Changed;
+
     /// <summary>The newest topology seen, or null before the first.</summary>
     public ChannelTopology? Current => Volatile.Read(ref _topology);
 
@@ -74,6 +77,7 @@ internal sealed partial class ChannelDirectory(IGrainFactory grains, ILocalSiloD
             if (Interlocked.CompareExchange(ref _topology, topology, current) == current)
             {
                 OpenBoundHere(current, topology);
+                Changed?.Invoke(topology);
                 return topology;
             }
         }

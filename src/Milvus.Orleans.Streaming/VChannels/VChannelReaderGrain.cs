@@ -18,14 +18,11 @@ namespace Milvus.Orleans.Streaming.VChannels;
 [Reentrant]
 internal sealed class VChannelReaderGrain(IWalStorage storage, MessageCodec codec) : Grain, IVChannelReaderGrain
 {
-    /// <summary>A transaction open this long (in timestamps) without a commit is given up: its writer died.</summary>
-    internal static readonly TimeSpan TransactionKeepAlive = TimeSpan.FromSeconds(60);
-
     public async IAsyncEnumerable<LoggedMessage> ReadAsync(long from, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(from);
         var vchannel = this.GetPrimaryKeyString();
-        var filter = new VChannelMessageFilter(vchannel, TransactionKeepAlive, RequestDeduplicator.DefaultWindow);
+        var filter = new VChannelMessageFilter(vchannel, VChannelMessageFilter.DefaultKeepAlive, RequestDeduplicator.DefaultWindow);
         var records = storage.ReadAsync(ChannelNames.PChannelOf(vchannel), new WalPosition(from), follow: true, cancellationToken);
         await foreach (var record in records.ConfigureAwait(true))
         {

@@ -24,9 +24,13 @@ internal static class TestRows
         shards);
 
     /// <summary>Rows with keys <paramref name="firstKey"/>.., vector values derived from the key.</summary>
-    public static RowBatch Rows(long firstKey, int count, bool withKeys = true, int dimension = Dimension)
+    public static RowBatch Rows(long firstKey, int count, bool withKeys = true, int dimension = Dimension) =>
+        Rows([.. Enumerable.Range(0, count).Select(i => firstKey + i)], withKeys, dimension);
+
+    /// <summary>Rows with <paramref name="keys"/>, vector values derived from the key.</summary>
+    public static RowBatch Rows(long[] keys, bool withKeys = true, int dimension = Dimension)
     {
-        var keys = Enumerable.Range(0, count).Select(i => firstKey + i).ToArray();
+        var count = keys.Length;
         var vectors = new float[count * dimension];
         for (var i = 0; i < vectors.Length; i++)
         {
