@@ -64,4 +64,10 @@ public enum ErrorCode
 
     /// <summary>A transaction went longer than its keep-alive without a message and was given up.</summary>
     TransactionExpired = 20,
+
+    /// <summary>A filter expression does not parse, or does not fit the collection's schema; the message gives the position.</summary>
+    InvalidExpression = 21,
+
+    /// <summary>A valid request the service cannot serve yet; the message says what to use instead.</summary>
+    NotSupported = 22,
 }

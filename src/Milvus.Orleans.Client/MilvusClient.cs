@@ -3,6 +3,7 @@ using System.Runtime.CompilerServices;
 using System.Threading.Channels;
 using Milvus.Orleans.Channels;
 using Milvus.Orleans.Data;
+using Milvus.Orleans.Expressions;
 using Milvus.Orleans.Grains;
 using Milvus.Orleans.Messages;
 using Milvus.Orleans.Schema;
@@ -151,6 +152,24 @@ public sealed class MilvusClient(IClusterClient cluster, TimeProvider? timeProvi
         var requestId = Guid.NewGuid();
         var id = await RetryAsync(() => vchannel.BeginTransactionAsync(info.Id, alive, requestId), cancellationToken, idempotent: true).ConfigureAwait(false);
         return new MilvusTransaction(this, info, shard, vchannel, id, alive, _time);
+    }
+
+    /// <summary>
+    /// Deletes the rows <paramref name="expression"/> selects, in Milvus' filter syntax, from
+    /// <paramref name="partition"/> or from every partition; returns once durable. An expression is checked against
+    /// the schema (an error names its position). Expressions over the primary key (<c>id in [1, 2]</c>,
+    /// <c>id == 3</c>, joined by <c>or</c>) are served; others need a query over the rows, which the service cannot
+    /// run yet (<see cref="ErrorCode.NotSupported"/>).
+    /// </summary>
+    public async Task<WriteResult> DeleteAsync(string collection, string expression, string? partition = null, CancellationToken cancellationToken = default)
+    {
+        var info = await CollectionAsync(collection, cancellationToken).ConfigureAwait(false);
+        var filter = PrimaryKeyFilter.Parse(expression, info.Schema);
+        var key = info.Schema.PrimaryKey.Name;
+        var keys = PrimaryKeyFilter.Keys(filter, info.Schema) ?? throw new MilvusException(
+            ErrorCode.NotSupported,
+            $"Deleting by '{expression}' needs a query over the rows of '{collection}', which the service cannot run yet; delete by primary key instead: {key} in [...] or {key} == value, joined by or.");
+        return keys.Count == 0 ? new WriteResult(0, default) : await DeleteAsync(collection, keys, partition, cancellationToken).ConfigureAwait(false);
     }
 
     private async Task<WriteResult> WriteRowsAsync(string collection, RowBatch rows, string? partition, bool upsert, CancellationToken cancellationToken)

@@ -145,6 +145,33 @@ public sealed class CollectionWriteTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task DeleteAsync_ByAnExpression_DeletesTheKeysItNamesAndRefusesOthersWritingNothing()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var client = _cluster.Client;
+        await client.CreateCollectionAsync(TestRows.Schema("byexpr", shards: 2), ct);
+        await client.InsertAsync("byexpr", TestRows.Rows(0, 20), cancellationToken: ct);
+        var before = (await _cluster.ReadAllAsync()).Count;
+
+        var unsupported = await Assert.ThrowsAsync<MilvusException>(() => client.DeleteAsync("byexpr", "rank > 3", cancellationToken: ct));
+        var invalid = await Assert.ThrowsAsync<MilvusException>(() => client.DeleteAsync("byexpr", "id in [1, 2", cancellationToken: ct));
+        var unknownField = await Assert.ThrowsAsync<MilvusException>(() => client.DeleteAsync("byexpr", "idd == 1", cancellationToken: ct));
+        var afterErrors = (await _cluster.ReadAllAsync()).Count;
+        var none = await client.DeleteAsync("byexpr", "id in []", cancellationToken: ct);
+        var deleted = await client.DeleteAsync("byexpr", "id in [1, 2, 3] or id == 7 or 3 == id", cancellationToken: ct);
+
+        Assert.Equal((ErrorCode.NotSupported, ErrorCode.InvalidExpression, ErrorCode.InvalidExpression), (unsupported.Code, invalid.Code, unknownField.Code));
+        Assert.Contains("delete by primary key instead: id in [...] or id == value", unsupported.Message, StringComparison.Ordinal);
+        Assert.Equal("Invalid expression at position 11: expected ',', found the end.", invalid.Message);
+        Assert.StartsWith("Invalid expression at position 0: collection 'byexpr' has no field 'idd'", unknownField.Message, StringComparison.Ordinal);
+        Assert.Equal(before, afterErrors);
+        Assert.Equal(0, none.Count);
+        Assert.Equal(4, deleted.Count);
+        var logged = await _cluster.ReadAllAsync();
+        Assert.Equal([1L, 2, 3, 7], logged.Where(m => m.Message.Kind == MessageKind.Delete).SelectMany(m => m.Message.Keys!.Int64!).Order());
+    }
+
+    [Fact]
     public async Task Partitions_WhenCreatedAndDropped_AreListedAndCheckedOnInsert()
     {
         var ct = TestContext.Current.CancellationToken;

@@ -1,0 +1,76 @@
+namespace Milvus.Orleans.Expressions;
+
+/// <summary>A parsed filter expression in Milvus' boolean expression syntax; see <see cref="FilterParser"/>.</summary>
+/// <param name="Position">Where the node starts in the expression's text (0-based), for error messages.</param>
+public abstract record FilterNode(int Position);
+
+/// <summary>A field, or a value inside a JSON field: <c>meta["a"]["b"]</c>.</summary>
+public sealed record FieldNode(string Field, IReadOnlyList<string> JsonPath, int Position) : FilterNode(Position);
+
+/// <summary>A literal: <see cref="long"/>, <see cref="double"/>, <see cref="string"/> or <see cref="bool"/>.</summary>
+public sealed record LiteralNode(object Value, int Position) : FilterNode(Position);
+
+/// <summary><c>not x</c> or <c>-x</c>.</summary>
+public sealed record UnaryNode(UnaryOperator Operator, FilterNode Operand, int Position) : FilterNode(Position);
+
+/// <summary>A comparison, logical or arithmetic operator applied to two operands.</summary>
+public sealed record BinaryNode(BinaryOperator Operator, FilterNode Left, FilterNode Right, int Position) : FilterNode(Position);
+
+/// <summary><c>x in [a, b]</c> or <c>x not in [a, b]</c>.</summary>
+public sealed record InNode(FilterNode Operand, IReadOnlyList<LiteralNode> Values, bool Negated, int Position) : FilterNode(Position);
+
+/// <summary><c>x like "prefix%"</c>: <c>%</c> matches any run of characters, <c>_</c> one character.</summary>
+public sealed record LikeNode(FilterNode Operand, string Pattern, int Position) : FilterNode(Position);
+
+/// <summary>Operators of <see cref="UnaryNode"/>.</summary>
+public enum UnaryOperator
+{
+    /// <summary><c>not</c>, <c>!</c>.</summary>
+    Not,
+
+    /// <summary>Arithmetic <c>-</c>.</summary>
+    Negate,
+}
+
+/// <summary>Operators of <see cref="BinaryNode"/>.</summary>
+public enum BinaryOperator
+{
+    /// <summary><c>or</c>, <c>||</c>.</summary>
+    Or,
+
+    /// <summary><c>and</c>, <c>&amp;&amp;</c>.</summary>
+    And,
+
+    /// <summary><c>==</c>.</summary>
+    Equal,
+
+    /// <summary><c>!=</c>.</summary>
+    NotEqual,
+
+    /// <summary><c>&lt;</c>.</summary>
+    Less,
+
+    /// <summary><c>&lt;=</c>.</summary>
+    LessOrEqual,
+
+    /// <summary><c>&gt;</c>.</summary>
+    Greater,
+
+    /// <summary><c>&gt;=</c>.</summary>
+    GreaterOrEqual,
+
+    /// <summary><c>+</c>.</summary>
+    Add,
+
+    /// <summary><c>-</c>.</summary>
+    Subtract,
+
+    /// <summary><c>*</c>.</summary>
+    Multiply,
+
+    /// <summary><c>/</c>.</summary>
+    Divide,
+
+    /// <summary><c>%</c>.</summary>
+    Modulo,
+}
