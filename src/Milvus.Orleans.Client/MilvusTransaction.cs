@@ -93,12 +93,21 @@ public sealed class MilvusTransaction : IAsyncDisposable
     /// <summary>Rolls the transaction back if it is still open.</summary>
     public async ValueTask DisposeAsync()
     {
-        if (_state == State.Open)
+        try
         {
-            await RollbackAsync().ConfigureAwait(false);
+            if (_state == State.Open)
+            {
+                await RollbackAsync().ConfigureAwait(false);
+            }
         }
-
-        await _keepAlive.DisposeAsync().ConfigureAwait(false);
+        catch (Exception ex) when (ex is MilvusException or OrleansException or TimeoutException)
+        {
+            // Unreachable now: without keep-alives the transaction expires, which rolls it back all the same.
+        }
+        finally
+        {
+            await _keepAlive.DisposeAsync().ConfigureAwait(false);
+        }
     }
 
     private async Task<WriteResult> WriteRowsAsync(RowBatch rows, string? partition, bool upsert, CancellationToken cancellationToken)

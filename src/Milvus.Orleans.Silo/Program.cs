@@ -56,3 +56,9 @@ catch (OptionsValidationException ex)
     await Console.Error.WriteLineAsync($"Invalid configuration, the silo did not start:{Environment.NewLine}  {string.Join(Environment.NewLine + "  ", ex.Failures)}");
     return 2;
 }
+catch (OrleansConfigurationException ex)
+{
+    // Orleans' own checks, e.g. the PubSubStore grain storage the vchannel streams need.
+    await Console.Error.WriteLineAsync($"Invalid configuration, the silo did not start:{Environment.NewLine}  {ex.Message.Trim()}");
+    return 2;
+}

@@ -20,6 +20,10 @@ public sealed class SiloConfigurationTests
                 ["ConnectionStrings__blobs"] = "UseDevelopmentStorage=true",
                 ["Orleans__Clustering__ProviderType"] = "Redis",
                 ["Orleans__Clustering__ServiceKey"] = "redis",
+                ["Orleans__GrainStorage__Default__ProviderType"] = "Redis",
+                ["Orleans__GrainStorage__Default__ServiceKey"] = "redis",
+                ["Orleans__GrainStorage__PubSubStore__ProviderType"] = "Redis",
+                ["Orleans__GrainStorage__PubSubStore__ServiceKey"] = "redis",
                 ["ASPNETCORE_URLS"] = "http://127.0.0.1:0",
             },
         };

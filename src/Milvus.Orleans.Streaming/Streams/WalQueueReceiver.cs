@@ -37,13 +37,12 @@ internal sealed partial class WalQueueReceiver(
 
     public Task Shutdown(TimeSpan timeout) => Shutdown(timeout, CancellationToken.None);
 
-    public async Task Initialize(TimeSpan timeout, CancellationToken cancellationToken)
+    public Task Initialize(TimeSpan timeout, CancellationToken cancellationToken)
     {
-        _checkpoint = await checkpoints.Create(reading.PChannel, cancellationToken).ConfigureAwait(false);
-        var saved = _checkpoint.CheckpointExists ? await _checkpoint.Load(cancellationToken).ConfigureAwait(false) : null;
-        reading.Start = long.TryParse(saved, NumberStyles.None, CultureInfo.InvariantCulture, out var start) ? start : 0;
-        LogStarted(logger, reading.PChannel, reading.Start);
-        _reading = Task.Run(() => ReadAsync(reading.Start), CancellationToken.None);
+        // The checkpoint is loaded by the reading loop, retried until it answers: a failed Initialize would leave the
+        // agent with a receiver that never reads.
+        _reading = Task.Run(ReadAsync, CancellationToken.None);
+        return Task.CompletedTask;
     }
 
     public Task<IList<IBatchContainer>> GetQueueMessagesAsync(int maxCount, CancellationToken cancellationToken)
@@ -64,7 +63,7 @@ internal sealed partial class WalQueueReceiver(
         if (last is not null)
         {
             // Where the next receiver of this queue starts reading; cursors of consumers keep their own positions.
-            _checkpoint!.Update(last.Resume.ToString(CultureInfo.InvariantCulture), time.GetUtcNow().UtcDateTime, cancellationToken);
+            _checkpoint?.Update(last.Resume.ToString(CultureInfo.InvariantCulture), time.GetUtcNow().UtcDateTime, cancellationToken);
         }
 
         return Task.FromResult<IList<IBatchContainer>>(batch);
@@ -84,15 +83,17 @@ internal sealed partial class WalQueueReceiver(
 
     public void Dispose() => _stop.Dispose();
 
-    private async Task ReadAsync(long from)
+    private async Task ReadAsync()
     {
         var stop = _stop.Token;
+        long? from = null;
         while (!stop.IsCancellationRequested)
         {
             try
             {
+                from ??= await LoadCheckpointAsync(stop).ConfigureAwait(false);
                 var filter = new PChannelMessageFilter();
-                await foreach (var record in storage.ReadAsync(reading.PChannel, new WalPosition(from), follow: true, stop).ConfigureAwait(false))
+                await foreach (var record in storage.ReadAsync(reading.PChannel, new WalPosition(from.Value), follow: true, stop).ConfigureAwait(false))
                 {
                     var message = codec.Decode(record);
                     var passed = filter.Accept(message);
@@ -113,10 +114,21 @@ internal sealed partial class WalQueueReceiver(
             }
             catch (Exception ex)
             {
-                LogReadFailed(logger, reading.PChannel, from, ex);
+                LogReadFailed(logger, reading.PChannel, from ?? -1, ex);
                 await Task.Delay(RetryDelay, time, stop).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
             }
         }
+    }
+
+    private async Task<long> LoadCheckpointAsync(CancellationToken cancellationToken)
+    {
+        var checkpoint = await checkpoints.Create(reading.PChannel, cancellationToken).ConfigureAwait(false);
+        var saved = checkpoint.CheckpointExists ? await checkpoint.Load(cancellationToken).ConfigureAwait(false) : null;
+        var start = long.TryParse(saved, NumberStyles.None, CultureInfo.InvariantCulture, out var value) ? value : 0;
+        reading.Start = start;
+        _checkpoint = checkpoint;
+        LogStarted(logger, reading.PChannel, start);
+        return start;
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Stream receiver of {PChannel} reads from {Start}")]
