@@ -31,9 +31,9 @@ public static class StreamingSiloBuilderExtensions
     /// Registers the streaming service's grains and their dependencies, and binds the <c>Milvus</c> configuration
     /// (<c>Wal</c>, <c>Streaming</c>, <c>Segment</c>, <c>Message</c>), validated when the silo starts. The WAL
     /// back-end is chosen by <c>Milvus:Wal:Storage</c>: local files at <c>Milvus:Wal:Path</c>, memory, or the
-    /// host's keyed <see cref="WalBackendKey"/> service; write-ahead buffers sit in front of it. Adds the persistent
-    /// stream provider <see cref="VChannelStreams.ProviderName"/> over the logs, whose subscriptions and checkpoints
-    /// need the host's <c>PubSubStore</c> grain storage.
+    /// host's keyed <see cref="WalBackendKey"/> service; write-ahead buffers sit in front of it. With
+    /// <c>Milvus:Streaming:OrleansStreams</c>, adds the persistent stream provider <see cref="VChannelStreams.ProviderName"/>
+    /// over the logs, whose subscriptions and checkpoints need the host's <c>PubSubStore</c> grain storage.
     /// </summary>
     public static ISiloBuilder AddMilvusStreaming(this ISiloBuilder builder, IConfiguration configuration)
     {
@@ -56,8 +56,12 @@ public static class StreamingSiloBuilderExtensions
         services.AddSingleton<ChannelDirectory>();
         services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<ChannelDirectory>());
         builder.AddPlacementDirector<ChannelPlacement, ChannelPlacementDirector>();
-        builder.AddPersistentStreams(VChannelStreams.ProviderName, WalQueueAdapterFactory.Create, streams => streams.ConfigurePartitionBalancing(
-            (sp, _) => ActivatorUtilities.CreateInstance<PChannelOwnerQueueBalancer>(sp)));
+        if (configuration.GetSection(StreamingOptions.SectionName).Get<StreamingOptions>()?.OrleansStreams == true)
+        {
+            builder.AddPersistentStreams(VChannelStreams.ProviderName, WalQueueAdapterFactory.Create, streams => streams.ConfigurePartitionBalancing(
+                (sp, _) => ActivatorUtilities.CreateInstance<PChannelOwnerQueueBalancer>(sp)));
+        }
+
         return builder;
     }
 

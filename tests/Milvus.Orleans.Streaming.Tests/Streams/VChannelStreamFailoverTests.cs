@@ -9,7 +9,7 @@ public sealed class VChannelStreamFailoverTests : IAsyncLifetime
 {
     private InProcessMilvusCluster _cluster = null!;
 
-    public async ValueTask InitializeAsync() => _cluster = await InProcessMilvusCluster.StartAsync(3);
+    public async ValueTask InitializeAsync() => _cluster = await InProcessMilvusCluster.StartAsync(3, VChannelStreamTests.OrleansStreams);
 
     public async ValueTask DisposeAsync() => await _cluster.DisposeAsync();
 

@@ -9,9 +9,12 @@ namespace Milvus.Orleans.Streaming.Tests.Streams;
 
 public sealed class VChannelStreamTests : IAsyncLifetime
 {
+    /// <summary>The provider is off by default.</summary>
+    internal static readonly Dictionary<string, string?> OrleansStreams = new() { ["Milvus:Streaming:OrleansStreams"] = "true" };
+
     private InProcessMilvusCluster _cluster = null!;
 
-    public async ValueTask InitializeAsync() => _cluster = await InProcessMilvusCluster.StartAsync(2);
+    public async ValueTask InitializeAsync() => _cluster = await InProcessMilvusCluster.StartAsync(2, OrleansStreams);
 
     public async ValueTask DisposeAsync() => await _cluster.DisposeAsync();
 

@@ -19,7 +19,6 @@ public sealed class TsoGrainTests : IAsyncLifetime
         builder.ConfigureSilo((_, silo) =>
         {
             silo.AddMemoryGrainStorageAsDefault();
-            silo.AddMemoryGrainStorage("PubSubStore");
             silo.AddMilvusStreaming(new ConfigurationBuilder().Build());
             silo.Services.AddSingleton<TimeProvider>(_clock);
         });
