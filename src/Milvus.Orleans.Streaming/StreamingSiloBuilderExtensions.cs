@@ -40,6 +40,7 @@ public static class StreamingSiloBuilderExtensions
         ArgumentNullException.ThrowIfNull(builder);
         var services = builder.Services;
         services.TryAddSingleton(TimeProvider.System);
+        services.TryAddKeyedSingleton(TsoGrain.ClockKey, (sp, _) => sp.GetRequiredService<TimeProvider>());
         services
             .AddMilvusWal(configuration)
             .AddValidatedOptions<StreamingOptions, StreamingOptionsValidator>(configuration, StreamingOptions.SectionName)

@@ -1,4 +1,5 @@
 using Milvus.Orleans.Grains;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
 namespace Milvus.Orleans.Streaming.Tso;
@@ -17,9 +18,15 @@ internal sealed class TsoState
 /// </summary>
 internal sealed partial class TsoGrain(
     [PersistentState("tso")] IPersistentState<TsoState> state,
-    TimeProvider timeProvider,
+    [FromKeyedServices(TsoGrain.ClockKey)] TimeProvider timeProvider,
     ILogger<TsoGrain> logger) : Grain, ITsoGrain
 {
+    /// <summary>
+    /// The service key of the oracle's physical clock: the silo's <see cref="TimeProvider"/> unless a test gives it
+    /// its own (running all of Orleans on a fake clock can livelock its timers).
+    /// </summary>
+    internal const string ClockKey = "milvus-tso-clock";
+
     /// <summary>One reservation covers this much clock time, so storage is written about every 3 s under load.</summary>
     internal const long WindowMs = 3_000;
 

@@ -2,6 +2,7 @@ using Milvus.Orleans.Grains;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
+using Milvus.Orleans.Streaming.Tso;
 using Orleans.TestingHost;
 
 namespace Milvus.Orleans.Streaming.Tests.Tso;
@@ -20,7 +21,8 @@ public sealed class TsoGrainTests : IAsyncLifetime
         {
             silo.AddMemoryGrainStorageAsDefault();
             silo.AddMilvusStreaming(new ConfigurationBuilder().Build());
-            silo.Services.AddSingleton<TimeProvider>(_clock);
+            // The oracle's clock only: Orleans' own timers stay on real time.
+            silo.Services.AddKeyedSingleton<TimeProvider>(TsoGrain.ClockKey, _clock);
         });
         _cluster = builder.Build();
         await _cluster.DeployAsync(TestContext.Current.CancellationToken);
