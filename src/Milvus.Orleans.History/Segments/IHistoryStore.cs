@@ -1,0 +1,19 @@
+using Milvus.Orleans.Schema;
+
+namespace Milvus.Orleans.History.Segments;
+
+/// <summary>Sealed segments in storage, each as data, deletes and a manifest under names made of ids only.</summary>
+public interface IHistoryStore
+{
+    /// <summary>
+    /// Writes <paramref name="segment"/>'s files, the manifest last, and returns the manifest. Writing a segment again
+    /// (after a crash before its checkpoint) replaces it with the same content.
+    /// </summary>
+    Task<SegmentManifest> WriteSegmentAsync(SealedSegment segment, CancellationToken cancellationToken);
+
+    /// <summary>Reads a complete segment (one whose manifest was written) back; null if there is none.</summary>
+    Task<SealedSegment?> ReadSegmentAsync(SegmentKey key, CollectionSchema schema, CancellationToken cancellationToken);
+
+    /// <summary>The manifests of a collection's complete segments.</summary>
+    IAsyncEnumerable<SegmentManifest> ListSegmentsAsync(long collectionId, CancellationToken cancellationToken);
+}

@@ -1,0 +1,42 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Milvus.Orleans.Schema;
+
+namespace Milvus.Orleans.History.Segments;
+
+/// <summary>
+/// What a segment holds, written last: a segment whose manifest exists is complete. Readable by people and tools
+/// (JSON); the field list lets a reader make sense of the Parquet files without the catalog.
+/// </summary>
+public sealed record SegmentManifest(
+    int FormatVersion,
+    long CollectionId,
+    long PartitionId,
+    long SegmentId,
+    string PChannel,
+    int Rows,
+    int Deletes,
+    long MinTimestamp,
+    long MaxTimestamp,
+    long EndPosition,
+    IReadOnlyList<ManifestField> Fields,
+    IReadOnlyList<ManifestFile> Files)
+{
+    /// <summary>The version this code writes.</summary>
+    public const int CurrentFormat = 1;
+
+    public static SegmentManifest Read(ReadOnlySpan<byte> json) =>
+        JsonSerializer.Deserialize(json, ManifestJson.Default.SegmentManifest) ?? throw new InvalidDataException("An empty segment manifest.");
+
+    public byte[] ToJson() => JsonSerializer.SerializeToUtf8Bytes(this, ManifestJson.Default.SegmentManifest);
+}
+
+/// <summary>A field as the manifest records it.</summary>
+public sealed record ManifestField(string Name, DataType Type, bool IsPrimaryKey, int Dimension);
+
+/// <summary>A file of the segment, with its size, for a reader to check it got all of it.</summary>
+public sealed record ManifestFile(string Name, long Bytes);
+
+[JsonSourceGenerationOptions(WriteIndented = true, PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, UseStringEnumConverter = true)]
+[JsonSerializable(typeof(SegmentManifest))]
+internal sealed partial class ManifestJson : JsonSerializerContext;

@@ -1,0 +1,206 @@
+using Milvus.Orleans.Data;
+using Milvus.Orleans.Schema;
+using Parquet;
+using Parquet.Schema;
+
+namespace Milvus.Orleans.History.Segments;
+
+/// <summary>
+/// Rows as one Parquet file that other tools read (DuckDB, pyarrow): one column per field, in the order given, with the
+/// field's name (float vectors as a list of floats per row, VarChar and JSON as UTF-8 strings), then
+/// <see cref="TimestampColumn"/>, the hybrid timestamp each row was written (or deleted) at. A segment's data file
+/// holds every field of its collection; its delete log, the primary key alone.
+/// </summary>
+public static class SegmentParquet
+{
+    /// <summary>
+    /// The row timestamp column. Its name is not a valid field name (those are letters, digits and underscores), so it
+    /// never collides with one.
+    /// </summary>
+    public const string TimestampColumn = "$ts";
+
+    /// <summary>Writes the <paramref name="fields"/> of <paramref name="rows"/> and the rows' timestamps.</summary>
+    public static async Task WriteAsync(Stream output, IReadOnlyList<FieldSchema> fields, RowBatch rows, long[] timestamps, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(fields);
+        ArgumentNullException.ThrowIfNull(rows);
+        ArgumentNullException.ThrowIfNull(timestamps);
+        if (timestamps.Length != rows.RowCount)
+        {
+            throw new ArgumentException($"{timestamps.Length} timestamps for {rows.RowCount} rows.", nameof(timestamps));
+        }
+
+        var columns = fields.Select(ParquetField).ToList();
+        var ts = new DataField<long>(TimestampColumn, nullable: false);
+        var writer = await ParquetWriter.CreateAsync(new ParquetSchema([.. columns, ts]), output, cancellationToken: cancellationToken).ConfigureAwait(false);
+        await using var disposeWriter = writer.ConfigureAwait(false);
+        using var group = writer.CreateRowGroup();
+        for (var i = 0; i < fields.Count; i++)
+        {
+            var field = fields[i];
+            var column = rows.Column(field.Name) ?? throw new ArgumentException($"The rows have no column '{field.Name}'.", nameof(rows));
+            await WriteColumnAsync(group, columns[i], field, column, cancellationToken).ConfigureAwait(false);
+        }
+
+        await group.WriteAsync(ts, new ReadOnlyMemory<long>(timestamps), cancellationToken: cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Reads a file written by <see cref="WriteAsync"/> back into rows of <paramref name="fields"/> and their timestamps.</summary>
+    public static async Task<(RowBatch Rows, long[] Timestamps)> ReadAsync(Stream input, IReadOnlyList<FieldSchema> fields, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(fields);
+        var reader = await ParquetReader.CreateAsync(input, cancellationToken: cancellationToken).ConfigureAwait(false);
+        await using var disposeReader = reader.ConfigureAwait(false);
+        var dataFields = reader.Schema.GetDataFields();
+        var columns = new List<List<Array>>();
+        var timestamps = new List<long[]>();
+        for (var g = 0; g < reader.RowGroupCount; g++)
+        {
+            using var group = reader.OpenRowGroupReader(g);
+            var rows = checked((int)group.RowCount);
+            var groupColumns = new List<Array>();
+            foreach (var field in fields)
+            {
+                var data = dataFields.FirstOrDefault(d => d.Path.ToList()[0] == field.Name)
+                    ?? throw new InvalidDataException($"The segment file has no column '{field.Name}'.");
+                groupColumns.Add(await ReadColumnAsync(group, data, field, rows, cancellationToken).ConfigureAwait(false));
+            }
+
+            columns.Add(groupColumns);
+            var ts = new long[rows];
+            await group.ReadAsync(dataFields.Single(d => d.Name == TimestampColumn), new Memory<long>(ts), cancellationToken: cancellationToken).ConfigureAwait(false);
+            timestamps.Add(ts);
+        }
+
+        var batch = new RowBatch([.. fields.Select((field, i) => Column(field, Concat(columns.Select(c => c[i]).ToList())))]);
+        return (batch, [.. timestamps.SelectMany(t => t)]);
+    }
+
+    private static Field ParquetField(FieldSchema field) => field.Type switch
+    {
+        DataType.Bool => new DataField<bool>(field.Name, nullable: false),
+        DataType.Int32 => new DataField<int>(field.Name, nullable: false),
+        DataType.Int64 => new DataField<long>(field.Name, nullable: false),
+        DataType.Float => new DataField<float>(field.Name, nullable: false),
+        DataType.Double => new DataField<double>(field.Name, nullable: false),
+        DataType.VarChar or DataType.Json => new DataField<string>(field.Name, nullable: false),
+        DataType.FloatVector => new ListField(field.Name, new DataField<float>("element", nullable: false)),
+        _ => throw new NotSupportedException($"Field '{field.Name}' has type {field.Type}, which segments cannot store."),
+    };
+
+    private static async Task WriteColumnAsync(ParquetRowGroupWriter group, Field parquet, FieldSchema field, FieldColumn column, CancellationToken cancellationToken)
+    {
+        switch (column.Values)
+        {
+            case float[] vectors when field.Type == DataType.FloatVector:
+                // One list per row: repetition level 0 starts a row's list, 1 continues it; every element is present.
+                var element = (DataField)((ListField)parquet).Item;
+                var repetition = new int[vectors.Length];
+                for (var i = 0; i < repetition.Length; i++)
+                {
+                    repetition[i] = i % field.Dimension == 0 ? 0 : 1;
+                }
+
+                var definition = new int[vectors.Length];
+                Array.Fill(definition, element.MaxDefinitionLevel);
+                await group.WriteAllPartsAsync(element, new ReadOnlyMemory<float>(vectors), definition, repetition, cancellationToken).ConfigureAwait(false);
+                break;
+            case string[] strings:
+                await group.WriteAsync((DataField)parquet, strings).ConfigureAwait(false);
+                break;
+            case bool[] bools:
+                await group.WriteAsync((DataField)parquet, new ReadOnlyMemory<bool>(bools), cancellationToken: cancellationToken).ConfigureAwait(false);
+                break;
+            case int[] ints:
+                await group.WriteAsync((DataField)parquet, new ReadOnlyMemory<int>(ints), cancellationToken: cancellationToken).ConfigureAwait(false);
+                break;
+            case long[] longs:
+                await group.WriteAsync((DataField)parquet, new ReadOnlyMemory<long>(longs), cancellationToken: cancellationToken).ConfigureAwait(false);
+                break;
+            case float[] floats:
+                await group.WriteAsync((DataField)parquet, new ReadOnlyMemory<float>(floats), cancellationToken: cancellationToken).ConfigureAwait(false);
+                break;
+            case double[] doubles:
+                await group.WriteAsync((DataField)parquet, new ReadOnlyMemory<double>(doubles), cancellationToken: cancellationToken).ConfigureAwait(false);
+                break;
+            default:
+                throw new NotSupportedException($"Column '{column.Name}' holds {column.Values.GetType().Name}, which segments cannot store.");
+        }
+    }
+
+    private static async Task<Array> ReadColumnAsync(ParquetRowGroupReader group, DataField data, FieldSchema field, int rows, CancellationToken cancellationToken)
+    {
+        switch (field.Type)
+        {
+            case DataType.FloatVector:
+                var vectors = new float[rows * field.Dimension];
+                var definition = new int[vectors.Length];
+                var repetition = new int[vectors.Length];
+                await group.ReadRawAsync(data, new Memory<float>(vectors), definition, repetition, cancellationToken).ConfigureAwait(false);
+                for (var i = 0; i < vectors.Length; i++)
+                {
+                    // Every row a full list of Dimension present floats, as written.
+                    if (repetition[i] != (i % field.Dimension == 0 ? 0 : 1) || definition[i] != data.MaxDefinitionLevel)
+                    {
+                        throw new InvalidDataException($"Column '{field.Name}' is not {rows} vectors of {field.Dimension} floats (value {i}).");
+                    }
+                }
+
+                return vectors;
+            case DataType.VarChar or DataType.Json:
+                var strings = new string?[rows];
+                await group.ReadAsync(data, new Memory<string?>(strings), cancellationToken: cancellationToken).ConfigureAwait(false);
+                return Array.ConvertAll(strings, s => s ?? throw new InvalidDataException($"Column '{field.Name}' holds a null; segments have none."));
+            case DataType.Bool:
+                return await ReadAsync<bool>(group, data, rows, cancellationToken).ConfigureAwait(false);
+            case DataType.Int32:
+                return await ReadAsync<int>(group, data, rows, cancellationToken).ConfigureAwait(false);
+            case DataType.Int64:
+                return await ReadAsync<long>(group, data, rows, cancellationToken).ConfigureAwait(false);
+            case DataType.Float:
+                return await ReadAsync<float>(group, data, rows, cancellationToken).ConfigureAwait(false);
+            case DataType.Double:
+                return await ReadAsync<double>(group, data, rows, cancellationToken).ConfigureAwait(false);
+            default:
+                throw new NotSupportedException($"Field '{field.Name}' has type {field.Type}, which segments cannot store.");
+        }
+    }
+
+    private static async Task<T[]> ReadAsync<T>(ParquetRowGroupReader group, DataField data, int rows, CancellationToken cancellationToken)
+        where T : struct
+    {
+        var values = new T[rows];
+        await group.ReadAsync(data, new Memory<T>(values), cancellationToken: cancellationToken).ConfigureAwait(false);
+        return values;
+    }
+
+    private static Array Concat(List<Array> parts)
+    {
+        if (parts.Count == 1)
+        {
+            return parts[0];
+        }
+
+        var result = Array.CreateInstance(parts[0].GetType().GetElementType()!, parts.Sum(p => p.Length));
+        var offset = 0;
+        foreach (var part in parts)
+        {
+            Array.Copy(part, 0, result, offset, part.Length);
+            offset += part.Length;
+        }
+
+        return result;
+    }
+
+    private static FieldColumn Column(FieldSchema field, Array values) => field.Type switch
+    {
+        DataType.Bool => FieldColumn.Bool(field.Name, (bool[])values),
+        DataType.Int32 => FieldColumn.Int32(field.Name, (int[])values),
+        DataType.Int64 => FieldColumn.Int64(field.Name, (long[])values),
+        DataType.Float => FieldColumn.Float(field.Name, (float[])values),
+        DataType.Double => FieldColumn.Double(field.Name, (double[])values),
+        DataType.VarChar => FieldColumn.VarChar(field.Name, (string[])values),
+        DataType.Json => FieldColumn.Json(field.Name, (string[])values),
+        _ => FieldColumn.FloatVector(field.Name, field.Dimension, (float[])values),
+    };
+}

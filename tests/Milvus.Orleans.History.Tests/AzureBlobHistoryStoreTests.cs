@@ -1,0 +1,54 @@
+using System.Text.RegularExpressions;
+using Azure.Storage.Blobs.Models;
+using Milvus.Orleans.Data;
+using Milvus.Orleans.History.Segments;
+using Milvus.Orleans.Testing;
+
+namespace Milvus.Orleans.History.Tests;
+
+public sealed partial class AzureBlobHistoryStoreTests : IAsyncLifetime
+{
+    private AzuriteServer _azurite = null!;
+
+    public async ValueTask InitializeAsync() => _azurite = await AzuriteServer.StartAsync();
+
+    public async ValueTask DisposeAsync() => await _azurite.DisposeAsync();
+
+    [Fact]
+    public async Task WriteSegmentAsync_ThenReadAndList_ReturnsTheSameSegmentsUnderIdOnlyNames()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var container = _azurite.Service.GetBlobContainerClient("history");
+        var store = new AzureBlobHistoryStore(container);
+        var withDeletes = new SealedSegment(
+            new SegmentKey(7, 70, 700), "mo-rootcoord-dml_3", SegmentRows.Schema, SegmentRows.Rows(0, 300), SegmentRows.Timestamps(300),
+            FieldColumn.Int64("id", [5, 9]), [2_000, 2_001], EndPosition: 123_456);
+        var withoutDeletes = withDeletes with { Key = new SegmentKey(7, 71, 701), Rows = SegmentRows.Rows(1_000, 10), Timestamps = SegmentRows.Timestamps(10, 3_000), DeletedKeys = FieldColumn.Int64("id", []), DeleteTimestamps = [] };
+        var otherCollection = withoutDeletes with { Key = new SegmentKey(8, 80, 800) };
+
+        var written = await store.WriteSegmentAsync(withDeletes, ct);
+        await store.WriteSegmentAsync(withoutDeletes, ct);
+        await store.WriteSegmentAsync(otherCollection, ct);
+        var read = await store.ReadSegmentAsync(withDeletes.Key, SegmentRows.Schema, ct);
+        var listed = await store.ListSegmentsAsync(7, ct).ToListAsync(ct);
+        var missing = await store.ReadSegmentAsync(new SegmentKey(7, 70, 999), SegmentRows.Schema, ct);
+        var names = await container.GetBlobsAsync(new GetBlobsOptions(), ct).Select(b => b.Name).ToListAsync(ct);
+
+        Assert.Equal((300, 2, 1_000L, 2_001L, 123_456L), (written.Rows, written.Deletes, written.MinTimestamp, written.MaxTimestamp, written.EndPosition));
+        Assert.Equal(["data.parquet", "deletes.parquet"], written.Files.Select(f => f.Name));
+        Assert.NotNull(read);
+        Assert.Equal(withDeletes.Timestamps, read.Timestamps);
+        Assert.Equal((long[])withDeletes.Rows.Column("id")!.Values, (long[])read.Rows.Column("id")!.Values);
+        Assert.Equal((float[])withDeletes.Rows.Column("vec")!.Values, (float[])read.Rows.Column("vec")!.Values);
+        Assert.Equal([5L, 9], (long[])read.DeletedKeys.Values);
+        Assert.Equal([2_000L, 2_001], read.DeleteTimestamps);
+        Assert.Equal(("mo-rootcoord-dml_3", 123_456L), (read.PChannel, read.EndPosition));
+        Assert.Equal([700L, 701], listed.Select(m => m.SegmentId).Order());
+        Assert.Null(missing);
+        Assert.Equal(7, names.Count);
+        Assert.All(names, name => Assert.Matches(IdOnlyName(), name));
+    }
+
+    [GeneratedRegex(@"^history/\d+/\d+/\d+/(data\.parquet|deletes\.parquet|manifest\.json)$")]
+    private static partial Regex IdOnlyName();
+}
