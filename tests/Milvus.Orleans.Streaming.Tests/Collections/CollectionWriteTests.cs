@@ -4,24 +4,16 @@ using Milvus.Orleans.Data;
 using Milvus.Orleans.Messages;
 using Milvus.Orleans.Schema;
 
-using Milvus.Orleans.Testing;
-
 namespace Milvus.Orleans.Streaming.Tests.Collections;
 
 /// <summary>Collections and writes through the client SDK on three silos, checked against what the logs hold.</summary>
-public sealed class CollectionWriteTests : IAsyncLifetime
+public sealed class CollectionWriteTests() : ClusterTests(3)
 {
-    private InProcessMilvusCluster _cluster = null!;
-
-    public async ValueTask InitializeAsync() => _cluster = await InProcessMilvusCluster.StartAsync(3);
-
-    public async ValueTask DisposeAsync() => await _cluster.DisposeAsync();
-
     [Fact]
     public async Task CreateCollectionAsync_WhenSchemaIsValid_ListsDescribesAndLogsItOnEveryShard()
     {
         var ct = TestContext.Current.CancellationToken;
-        var client = _cluster.Client;
+        var client = TestCluster.Client;
 
         var created = await client.CreateCollectionAsync(TestRows.Schema("books", shards: 3), ct);
 
@@ -33,7 +25,7 @@ public sealed class CollectionWriteTests : IAsyncLifetime
         Assert.Equal(CollectionState.Ready, described.State);
         Assert.Equal([Names.DefaultPartition], described.Partitions);
         Assert.Equal(3, described.VChannels.Count);
-        var logged = await _cluster.ReadAllAsync();
+        var logged = await TestCluster.ReadAllAsync();
         Assert.Equal(described.VChannels.Order(), logged.Where(m => m.Message.Kind == MessageKind.CreateCollection).Select(m => m.Message.VChannel).Order());
         Assert.All(described.VChannels, v => Assert.Equal(created.Id, ChannelNames.ParseVChannel(v).CollectionId));
     }
@@ -42,7 +34,7 @@ public sealed class CollectionWriteTests : IAsyncLifetime
     public async Task InsertAsync_WhenRowsAreValid_LogsEachRowOnceOnItsShardInTimestampOrder()
     {
         var ct = TestContext.Current.CancellationToken;
-        var client = _cluster.Client;
+        var client = TestCluster.Client;
         var info = await client.CreateCollectionAsync(TestRows.Schema("items", shards: 2), ct);
 
         long acknowledged = 0;
@@ -52,7 +44,7 @@ public sealed class CollectionWriteTests : IAsyncLifetime
             acknowledged += result.Count;
         }
 
-        var inserts = (await _cluster.ReadAllAsync()).Where(m => m.Message.Kind == MessageKind.Insert).ToList();
+        var inserts = (await TestCluster.ReadAllAsync()).Where(m => m.Message.Kind == MessageKind.Insert).ToList();
         Assert.Equal(1000, acknowledged);
         Assert.Equal(Enumerable.Range(0, 1000).Select(i => (long)i), inserts.SelectMany(m => TestRows.Keys(m.Message.Rows!)).Order());
         foreach (var shard in inserts.GroupBy(m => m.Message.VChannel))
@@ -69,7 +61,7 @@ public sealed class CollectionWriteTests : IAsyncLifetime
     public async Task InsertAsync_WhenCollectionIsAutoId_ReturnsUniqueKeysInRowOrderAndLogsThem()
     {
         var ct = TestContext.Current.CancellationToken;
-        var client = _cluster.Client;
+        var client = TestCluster.Client;
         await client.CreateCollectionAsync(TestRows.Schema("auto", shards: 2, autoId: true), ct);
 
         var result = await client.InsertAsync("auto", TestRows.Rows(0, 50, withKeys: false), cancellationToken: ct);
@@ -77,7 +69,7 @@ public sealed class CollectionWriteTests : IAsyncLifetime
         Assert.Equal(50, result.Count);
         Assert.NotNull(result.AssignedIds);
         Assert.Equal(50, result.AssignedIds.Distinct().Count());
-        var logged = (await _cluster.ReadAllAsync()).Where(m => m.Message.Kind == MessageKind.Insert).OrderBy(m => m.Ts).ToList();
+        var logged = (await TestCluster.ReadAllAsync()).Where(m => m.Message.Kind == MessageKind.Insert).OrderBy(m => m.Ts).ToList();
         // Shard 0 got rows 0..24 and shard 1 rows 25..49; each row's vector starts with its row number.
         var byRow = logged.SelectMany(m => TestRows.Keys(m.Message.Rows!).Select((key, i) => (Key: key, Row: (int)((float[])m.Message.Rows!.Column("vec")!.Values)[i * TestRows.Dimension])))
             .OrderBy(p => p.Row).Select(p => p.Key);
@@ -88,7 +80,7 @@ public sealed class CollectionWriteTests : IAsyncLifetime
     public async Task InsertAsync_WhenAnAutoIdShardGetsMoreRowsThanOneOracleCall_AssignsEveryRowAUniqueKey()
     {
         var ct = TestContext.Current.CancellationToken;
-        var client = _cluster.Client;
+        var client = TestCluster.Client;
         await client.CreateCollectionAsync(new CollectionSchema("many", [FieldSchema.Int64Key("id", autoId: true), FieldSchema.FloatVector("vec", 1)], ShardCount: 1), ct);
         var rows = ITsoGrain.MaxBatch + 4_464;
 
@@ -98,7 +90,7 @@ public sealed class CollectionWriteTests : IAsyncLifetime
 
         Assert.Equal(rows, result.Count);
         Assert.Equal(rows, result.AssignedIds!.Distinct().Count());
-        var logged = (await _cluster.ReadAllAsync()).Where(m => m.Message.Kind == MessageKind.Insert).SelectMany(m => TestRows.Keys(m.Message.Rows!));
+        var logged = (await TestCluster.ReadAllAsync()).Where(m => m.Message.Kind == MessageKind.Insert).SelectMany(m => TestRows.Keys(m.Message.Rows!));
         Assert.Equal(result.AssignedIds, logged);
     }
 
@@ -106,7 +98,7 @@ public sealed class CollectionWriteTests : IAsyncLifetime
     public async Task InsertAsync_WhenBatchExceedsMessageMaxBytes_LogsOneCommittedTransaction()
     {
         var ct = TestContext.Current.CancellationToken;
-        var client = _cluster.Client;
+        var client = TestCluster.Client;
         var schema = new CollectionSchema("wide", [FieldSchema.Int64Key("id"), FieldSchema.FloatVector("vec", 1024)], ShardCount: 1);
         await client.CreateCollectionAsync(schema, ct);
         // 2000 rows × 4 KiB = about 8 MiB: more than 2 MiB, so four or five chunks.
@@ -115,7 +107,7 @@ public sealed class CollectionWriteTests : IAsyncLifetime
 
         await client.InsertAsync("wide", rows, cancellationToken: ct);
 
-        var logged = (await _cluster.ReadAllAsync()).Where(m => m.Message.CollectionId != 0 && m.Message.Kind != MessageKind.CreateCollection).ToList();
+        var logged = (await TestCluster.ReadAllAsync()).Where(m => m.Message.CollectionId != 0 && m.Message.Kind != MessageKind.CreateCollection).ToList();
         Assert.Equal(MessageKind.BeginTxn, logged[0].Message.Kind);
         Assert.Equal(MessageKind.CommitTxn, logged[^1].Message.Kind);
         var chunks = logged[1..^1];
@@ -129,7 +121,7 @@ public sealed class CollectionWriteTests : IAsyncLifetime
     public async Task DeleteAndUpsert_WhenKeysSpanShards_LogOneMessagePerShardWithItsKeys()
     {
         var ct = TestContext.Current.CancellationToken;
-        var client = _cluster.Client;
+        var client = TestCluster.Client;
         await client.CreateCollectionAsync(TestRows.Schema("edits", shards: 2), ct);
         await client.InsertAsync("edits", TestRows.Rows(0, 20), cancellationToken: ct);
 
@@ -139,7 +131,7 @@ public sealed class CollectionWriteTests : IAsyncLifetime
         Assert.Equal(5, deleted.Count);
         Assert.Equal(4, upserted.Count);
         Assert.True(upserted.Ts > deleted.Ts);
-        var logged = await _cluster.ReadAllAsync();
+        var logged = await TestCluster.ReadAllAsync();
         Assert.Equal([1L, 2, 3, 4, 5], logged.Where(m => m.Message.Kind == MessageKind.Delete).SelectMany(m => m.Message.Keys!.Int64!).Order());
         Assert.Equal([10L, 11, 12, 13], logged.Where(m => m.Message.Kind == MessageKind.Upsert).SelectMany(m => TestRows.Keys(m.Message.Rows!)).Order());
     }
@@ -148,15 +140,15 @@ public sealed class CollectionWriteTests : IAsyncLifetime
     public async Task DeleteAsync_ByAnExpression_DeletesTheKeysItNamesAndRefusesOthersWritingNothing()
     {
         var ct = TestContext.Current.CancellationToken;
-        var client = _cluster.Client;
+        var client = TestCluster.Client;
         await client.CreateCollectionAsync(TestRows.Schema("byexpr", shards: 2), ct);
         await client.InsertAsync("byexpr", TestRows.Rows(0, 20), cancellationToken: ct);
-        var before = (await _cluster.ReadAllAsync()).Count;
+        var before = (await TestCluster.ReadAllAsync()).Count;
 
         var unsupported = await Assert.ThrowsAsync<MilvusException>(() => client.DeleteAsync("byexpr", "rank > 3", cancellationToken: ct));
         var invalid = await Assert.ThrowsAsync<MilvusException>(() => client.DeleteAsync("byexpr", "id in [1, 2", cancellationToken: ct));
         var unknownField = await Assert.ThrowsAsync<MilvusException>(() => client.DeleteAsync("byexpr", "idd == 1", cancellationToken: ct));
-        var afterErrors = (await _cluster.ReadAllAsync()).Count;
+        var afterErrors = (await TestCluster.ReadAllAsync()).Count;
         var none = await client.DeleteAsync("byexpr", "id in []", cancellationToken: ct);
         var deleted = await client.DeleteAsync("byexpr", "id in [1, 2, 3] or id == 7 or 3 == id", cancellationToken: ct);
 
@@ -167,7 +159,7 @@ public sealed class CollectionWriteTests : IAsyncLifetime
         Assert.Equal(before, afterErrors);
         Assert.Equal(0, none.Count);
         Assert.Equal(4, deleted.Count);
-        var logged = await _cluster.ReadAllAsync();
+        var logged = await TestCluster.ReadAllAsync();
         Assert.Equal([1L, 2, 3, 7], logged.Where(m => m.Message.Kind == MessageKind.Delete).SelectMany(m => m.Message.Keys!.Int64!).Order());
     }
 
@@ -175,7 +167,7 @@ public sealed class CollectionWriteTests : IAsyncLifetime
     public async Task Partitions_WhenCreatedAndDropped_AreListedAndCheckedOnInsert()
     {
         var ct = TestContext.Current.CancellationToken;
-        var client = _cluster.Client;
+        var client = TestCluster.Client;
         await client.CreateCollectionAsync(TestRows.Schema("parts", shards: 1), ct);
 
         await client.CreatePartitionAsync("parts", "p2024", ct);
@@ -185,7 +177,7 @@ public sealed class CollectionWriteTests : IAsyncLifetime
 
         Assert.Equal(ErrorCode.PartitionNotFound, error.Code);
         Assert.Equal([Names.DefaultPartition], await client.ListPartitionsAsync("parts", ct));
-        var kinds = (await _cluster.ReadAllAsync()).Select(m => m.Message.Kind).ToArray();
+        var kinds = (await TestCluster.ReadAllAsync()).Select(m => m.Message.Kind).ToArray();
         Assert.Equal([MessageKind.CreateCollection, MessageKind.CreatePartition, MessageKind.Insert, MessageKind.DropPartition], kinds);
     }
 }

@@ -5,27 +5,19 @@ using Milvus.Orleans.Messages;
 using Milvus.Orleans.Schema;
 using Milvus.Orleans.Streaming.Tests.Collections;
 
-using Milvus.Orleans.Testing;
-
 namespace Milvus.Orleans.Streaming.Tests.Failover;
 
 /// <summary>Writes and subscriptions keep their guarantees while a silo dies and another joins.</summary>
-public sealed class FailoverTests : IAsyncLifetime
+public sealed class FailoverTests() : ClusterTests(3)
 {
     private const int Collections = 4;
     private const int Writers = 8;
     private const int RowsPerBatch = 20;
-    private InProcessMilvusCluster _cluster = null!;
-
-    public async ValueTask InitializeAsync() => _cluster = await InProcessMilvusCluster.StartAsync(3);
-
-    public async ValueTask DisposeAsync() => await _cluster.DisposeAsync();
-
     [Fact]
     public async Task Writes_WhenASiloIsKilledAndAnotherJoins_AreDeliveredExactlyOnceInOrderWithGrowingTerms()
     {
         var ct = TestContext.Current.CancellationToken;
-        var client = _cluster.Client;
+        var client = TestCluster.Client;
         var infos = new List<CollectionInfo>();
         for (var c = 0; c < Collections; c++)
         {
@@ -86,18 +78,18 @@ public sealed class FailoverTests : IAsyncLifetime
         }, CancellationToken.None)).ToArray();
 
         await Task.Delay(TimeSpan.FromSeconds(5), ct);
-        var victim = _cluster.Cluster.Silos[1];
-        await _cluster.Cluster.KillSiloAsync(victim, ct);
+        var victim = TestCluster.Cluster.Silos[1];
+        await TestCluster.Cluster.KillSiloAsync(victim, ct);
         await Task.Delay(TimeSpan.FromSeconds(7), ct);
-        await _cluster.Cluster.StartSilosAsync(1, ct);
+        await TestCluster.Cluster.StartSilosAsync(1, ct);
         await Task.WhenAll(writers);
-        var after = await _cluster.WaitForBalancedAsync(3, TimeSpan.FromSeconds(30), ct);
+        var after = await TestCluster.WaitForBalancedAsync(3, TimeSpan.FromSeconds(30), ct);
 
         // Every acknowledged row reaches its subscriber; then a moment more for any late duplicate to show.
         var ackedByVChannel = acknowledged.Keys.GroupBy(k => VChannelOf(infos, acknowledged[k], k)).ToDictionary(g => g.Key, g => g.ToHashSet());
         if (!await WaitUntilAsync(() => ackedByVChannel.All(a => a.Value.IsSubsetOf(InsertedKeys(delivered[a.Key]))), TimeSpan.FromSeconds(30)))
         {
-            var logged = InsertedKeys(await _cluster.ReadAllAsync()).ToHashSet();
+            var logged = InsertedKeys(await TestCluster.ReadAllAsync()).ToHashSet();
             var report = ackedByVChannel.Select(a =>
             {
                 var missing = a.Value.Except(InsertedKeys(delivered[a.Key])).ToArray();
@@ -127,12 +119,12 @@ public sealed class FailoverTests : IAsyncLifetime
             Assert.True(messages.Any(m => m.Message.Kind == MessageKind.TimeTick), $"{vchannel}: no time tick among {messages.Count} messages, the last at {messages.LastOrDefault()?.Ts}");
         }
 
-        var live = _cluster.Cluster.GetActiveSilos().Select(s => s.SiloAddress).ToHashSet();
+        var live = TestCluster.Cluster.GetActiveSilos().Select(s => s.SiloAddress).ToHashSet();
         Assert.DoesNotContain(victim.SiloAddress, live);
         foreach (var binding in after.Channels)
         {
             Assert.Contains(binding.Silo!, live);
-            var owner = await _cluster.Cluster.Client.GetGrain<IWalGrain>(binding.PChannel).GetStateAsync();
+            var owner = await TestCluster.Cluster.Client.GetGrain<IWalGrain>(binding.PChannel).GetStateAsync();
             Assert.Equal((binding.Silo, binding.Term), (owner.Owner, owner.Term));
         }
 

@@ -1,35 +1,28 @@
 using Milvus.Orleans.Channels;
 using Milvus.Orleans.Messages;
 using Milvus.Orleans.Streaming.Tests.Collections;
-using Milvus.Orleans.Testing;
 
 namespace Milvus.Orleans.Streaming.Tests.Streams;
 
-public sealed class VChannelStreamFailoverTests : IAsyncLifetime
+public sealed class VChannelStreamFailoverTests() : ClusterTests(3, VChannelStreamTests.OrleansStreams)
 {
-    private InProcessMilvusCluster _cluster = null!;
-
-    public async ValueTask InitializeAsync() => _cluster = await InProcessMilvusCluster.StartAsync(3, VChannelStreamTests.OrleansStreams);
-
-    public async ValueTask DisposeAsync() => await _cluster.DisposeAsync();
-
     [Fact]
     public async Task SubscribeAsync_WhenThePChannelsOwnerIsKilled_DeliversEveryAcknowledgedInsertOnceInOrder()
     {
         var ct = TestContext.Current.CancellationToken;
-        var client = _cluster.Client;
+        var client = TestCluster.Client;
         var info = await client.CreateCollectionAsync(TestRows.Schema("moving", shards: 8), ct);
-        var probe = _cluster.Cluster.Client.GetGrain<IStreamProbeGrain>("moving");
+        var probe = TestCluster.Cluster.Client.GetGrain<IStreamProbeGrain>("moving");
         var probeSilo = await probe.GetSiloAsync();
-        var topology = await _cluster.WaitForBalancedAsync(3, TimeSpan.FromSeconds(30), ct);
+        var topology = await TestCluster.WaitForBalancedAsync(3, TimeSpan.FromSeconds(30), ct);
         // A vchannel whose pchannel lives neither with the probe nor on the silo holding the test membership table.
         var shard = Enumerable.Range(0, 8).First(s =>
         {
             var owner = topology.Binding(ChannelNames.PChannelOf(info.VChannels[s]))!.Silo!;
-            return owner != _cluster.Cluster.Silos[0].SiloAddress && owner.ToParsableString() != probeSilo;
+            return owner != TestCluster.Cluster.Silos[0].SiloAddress && owner.ToParsableString() != probeSilo;
         });
         var vchannel = info.VChannels[shard];
-        var victim = _cluster.Cluster.Silos.Single(s => s.SiloAddress == topology.Binding(ChannelNames.PChannelOf(vchannel))!.Silo);
+        var victim = TestCluster.Cluster.Silos.Single(s => s.SiloAddress == topology.Binding(ChannelNames.PChannelOf(vchannel))!.Silo);
         var keys = Enumerable.Range(0, 100_000).Select(k => (long)k).Where(k => ShardRouter.ShardsOf(new[] { k }, 8)[0] == shard).ToArray();
         await probe.SubscribeAsync(vchannel, VChannelSequenceToken.From(0));
 
@@ -38,7 +31,7 @@ public sealed class VChannelStreamFailoverTests : IAsyncLifetime
         {
             if (batch == 15)
             {
-                await _cluster.Cluster.KillSiloAsync(victim, ct);
+                await TestCluster.Cluster.KillSiloAsync(victim, ct);
             }
 
             var batchKeys = keys.Skip(batch * 5).Take(5).ToArray();

@@ -3,30 +3,23 @@ using Milvus.Orleans.Data;
 using Milvus.Orleans.Grains;
 using Milvus.Orleans.Messages;
 using Milvus.Orleans.Streaming.Tests.Collections;
-using Milvus.Orleans.Testing;
 
 namespace Milvus.Orleans.Streaming.Tests.Streams;
 
-public sealed class VChannelStreamTests : IAsyncLifetime
+public sealed class VChannelStreamTests() : ClusterTests(2, OrleansStreams)
 {
     /// <summary>The provider is off by default.</summary>
     internal static readonly Dictionary<string, string?> OrleansStreams = new() { ["Milvus:Streaming:OrleansStreams"] = "true" };
-
-    private InProcessMilvusCluster _cluster = null!;
-
-    public async ValueTask InitializeAsync() => _cluster = await InProcessMilvusCluster.StartAsync(2, OrleansStreams);
-
-    public async ValueTask DisposeAsync() => await _cluster.DisposeAsync();
 
     [Fact]
     public async Task SubscribeAsync_FromTheDurableEnd_DeliversExactlyTheLaterMessagesOnceInOrder()
     {
         var ct = TestContext.Current.CancellationToken;
-        var client = _cluster.Client;
+        var client = TestCluster.Client;
         var info = await client.CreateCollectionAsync(TestRows.Schema("end", shards: 1), ct);
         await client.InsertAsync("end", TestRows.Rows(1_000, 1), cancellationToken: ct);
-        var state = await _cluster.Cluster.Client.GetGrain<IWalGrain>(ChannelNames.PChannelOf(info.VChannels[0])).GetStateAsync();
-        var probe = _cluster.Cluster.Client.GetGrain<IStreamProbeGrain>("end");
+        var state = await TestCluster.Cluster.Client.GetGrain<IWalGrain>(ChannelNames.PChannelOf(info.VChannels[0])).GetStateAsync();
+        var probe = TestCluster.Cluster.Client.GetGrain<IStreamProbeGrain>("end");
         await probe.SubscribeAsync(info.VChannels[0], VChannelSequenceToken.From(state.DurableEnd));
 
         var written = new List<WriteResult>();
@@ -48,9 +41,9 @@ public sealed class VChannelStreamTests : IAsyncLifetime
     public async Task SubscribeAsync_WithoutAPosition_DeliversEverythingAfterSomePointOnceInOrder()
     {
         var ct = TestContext.Current.CancellationToken;
-        var client = _cluster.Client;
+        var client = TestCluster.Client;
         var info = await client.CreateCollectionAsync(TestRows.Schema("live", shards: 1), ct);
-        var all = _cluster.Cluster.Client.GetGrain<IStreamProbeGrain>("all");
+        var all = TestCluster.Cluster.Client.GetGrain<IStreamProbeGrain>("all");
         await all.SubscribeAsync(info.VChannels[0], VChannelSequenceToken.From(0));
         await client.InsertAsync("live", TestRows.Rows(1_000, 1), cancellationToken: ct);
         await ReceivedAsync(all, 2, ct);
@@ -58,7 +51,7 @@ public sealed class VChannelStreamTests : IAsyncLifetime
         // Orleans sets a subscription without a token up a moment after it is made, from where its agent is then
         // (or from the stream's first message, if the agent had not registered the stream yet): write until it
         // delivers; from then on it must deliver everything, once, in order.
-        var live = _cluster.Cluster.Client.GetGrain<IStreamProbeGrain>("live");
+        var live = TestCluster.Cluster.Client.GetGrain<IStreamProbeGrain>("live");
         await live.SubscribeAsync(info.VChannels[0], null);
         var written = 0;
         var waiting = System.Diagnostics.Stopwatch.StartNew();
@@ -83,7 +76,7 @@ public sealed class VChannelStreamTests : IAsyncLifetime
     public async Task SubscribeAsync_FromTheStartOfTheLog_ReadsEarlierMessagesThenFollowsTheTail()
     {
         var ct = TestContext.Current.CancellationToken;
-        var client = _cluster.Client;
+        var client = TestCluster.Client;
         var info = await client.CreateCollectionAsync(TestRows.Schema("rewind", shards: 1), ct);
         var before = new List<WriteResult>();
         for (var i = 0; i < 5; i++)
@@ -96,7 +89,7 @@ public sealed class VChannelStreamTests : IAsyncLifetime
             await rolledBack.InsertAsync(TestRows.Rows(500, 5), cancellationToken: ct);
         }
 
-        var probe = _cluster.Cluster.Client.GetGrain<IStreamProbeGrain>("rewind");
+        var probe = TestCluster.Cluster.Client.GetGrain<IStreamProbeGrain>("rewind");
         await probe.SubscribeAsync(info.VChannels[0], VChannelSequenceToken.From(0));
         await ReceivedAsync(probe, 6, ct);
         await using var txn = await client.BeginTransactionAsync("rewind", cancellationToken: ct);

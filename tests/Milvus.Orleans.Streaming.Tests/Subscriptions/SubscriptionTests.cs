@@ -4,23 +4,15 @@ using Milvus.Orleans.Messages;
 using Milvus.Orleans.Schema;
 using Milvus.Orleans.Streaming.Tests.Collections;
 
-using Milvus.Orleans.Testing;
-
 namespace Milvus.Orleans.Streaming.Tests.Subscriptions;
 
-public sealed class SubscriptionTests : IAsyncLifetime
+public sealed class SubscriptionTests() : ClusterTests(2)
 {
-    private InProcessMilvusCluster _cluster = null!;
-
-    public async ValueTask InitializeAsync() => _cluster = await InProcessMilvusCluster.StartAsync(2);
-
-    public async ValueTask DisposeAsync() => await _cluster.DisposeAsync();
-
     [Fact]
     public async Task SubscribeAsync_FromEarliest_DeliversTheCreateAndEveryInsertInTimestampOrderWithTicks()
     {
         var ct = TestContext.Current.CancellationToken;
-        var client = _cluster.Client;
+        var client = TestCluster.Client;
         var info = await client.CreateCollectionAsync(TestRows.Schema("subs", shards: 1), ct);
         var results = new List<WriteResult>();
         for (var i = 0; i < 5; i++)
@@ -39,7 +31,7 @@ public sealed class SubscriptionTests : IAsyncLifetime
     public async Task SubscribeAsync_FromLatest_DeliversOnlyLaterMessagesAndTicksWhenIdle()
     {
         var ct = TestContext.Current.CancellationToken;
-        var client = _cluster.Client;
+        var client = TestCluster.Client;
         var info = await client.CreateCollectionAsync(TestRows.Schema("later", shards: 1), ct);
         await client.InsertAsync("later", TestRows.Rows(0, 3), cancellationToken: ct);
         var subscription = client.SubscribeAsync(info.VChannels[0], SubscriptionStart.Latest, ct).GetAsyncEnumerator(ct);
@@ -66,7 +58,7 @@ public sealed class SubscriptionTests : IAsyncLifetime
     public async Task SubscribeCollectionAsync_WhenABatchIsSplitIntoATransaction_DeliversItWholeAndResumesInsideIt()
     {
         var ct = TestContext.Current.CancellationToken;
-        var client = _cluster.Client;
+        var client = TestCluster.Client;
         await client.CreateCollectionAsync(new CollectionSchema("big", [FieldSchema.Int64Key("id"), FieldSchema.FloatVector("vec", 1024)], ShardCount: 1), ct);
         var keys = Enumerable.Range(0, 1500).Select(i => (long)i).ToArray();
         await client.InsertAsync("big", new RowBatch([FieldColumn.Int64("id", keys), FieldColumn.FloatVector("vec", 1024, new float[1500 * 1024])]), cancellationToken: ct);

@@ -5,23 +5,16 @@ using Milvus.Orleans.Data;
 using Milvus.Orleans.Grains;
 using Milvus.Orleans.Messages;
 using Milvus.Orleans.Streaming.Tests.Collections;
-using Milvus.Orleans.Testing;
 
 namespace Milvus.Orleans.Streaming.Tests.Subscriptions;
 
-public sealed class TransactionTests : IAsyncLifetime
+public sealed class TransactionTests() : ClusterTests(2)
 {
-    private InProcessMilvusCluster _cluster = null!;
-
-    public async ValueTask InitializeAsync() => _cluster = await InProcessMilvusCluster.StartAsync(2);
-
-    public async ValueTask DisposeAsync() => await _cluster.DisposeAsync();
-
     [Fact]
     public async Task CommitAsync_WhenTwoTransactionsInterleaveWithPlainWrites_DeliversEachWholeAtItsCommit()
     {
         var ct = TestContext.Current.CancellationToken;
-        var client = _cluster.Client;
+        var client = TestCluster.Client;
         var info = await client.CreateCollectionAsync(TestRows.Schema("txn", shards: 1), ct);
         await using var first = await client.BeginTransactionAsync("txn", cancellationToken: ct);
         await using var second = await client.BeginTransactionAsync("txn", cancellationToken: ct);
@@ -57,7 +50,7 @@ public sealed class TransactionTests : IAsyncLifetime
     public async Task DisposeAsync_WhenNotCommitted_RollsBackSoSubscribersSeeNothingOfIt()
     {
         var ct = TestContext.Current.CancellationToken;
-        var client = _cluster.Client;
+        var client = TestCluster.Client;
         var info = await client.CreateCollectionAsync(TestRows.Schema("rollback", shards: 1), ct);
         await using (var txn = await client.BeginTransactionAsync("rollback", cancellationToken: ct))
         {
@@ -81,17 +74,17 @@ public sealed class TransactionTests : IAsyncLifetime
     {
         var ct = TestContext.Current.CancellationToken;
         // A client on a clock that never moves sends no keep-alives: it looks dead to the service.
-        var silent = new MilvusClient(_cluster.Cluster.Client, new FakeTimeProvider(DateTimeOffset.UtcNow));
+        var silent = new MilvusClient(TestCluster.Cluster.Client, new FakeTimeProvider(DateTimeOffset.UtcNow));
         var info = await silent.CreateCollectionAsync(TestRows.Schema("expiry", shards: 1), ct);
         var txn = await silent.BeginTransactionAsync("expiry", keepAlive: TimeSpan.FromSeconds(1), cancellationToken: ct);
         var written = await txn.InsertAsync(TestRows.Rows(1, 3), cancellationToken: ct);
         var deadline = written.Ts.PhysicalMs + 1_000;
 
         // Waits on the log, not the clock: until a tick proves more than the keep-alive went by.
-        var waited = await SubscriptionTests.TakeUntilAsync(_cluster.Client.SubscribeAsync(info.VChannels[0], SubscriptionStart.Earliest, ct), m => m.Ts.PhysicalMs > deadline, ct);
+        var waited = await SubscriptionTests.TakeUntilAsync(TestCluster.Client.SubscribeAsync(info.VChannels[0], SubscriptionStart.Earliest, ct), m => m.Ts.PhysicalMs > deadline, ct);
         var error = await Assert.ThrowsAsync<MilvusException>(() => txn.CommitAsync(ct));
-        var after = await _cluster.Client.InsertAsync("expiry", TestRows.Rows(50, 1), cancellationToken: ct);
-        var received = await SubscriptionTests.TakeAsync(_cluster.Client.SubscribeAsync(info.VChannels[0], SubscriptionStart.Earliest, ct), 2, ct);
+        var after = await TestCluster.Client.InsertAsync("expiry", TestRows.Rows(50, 1), cancellationToken: ct);
+        var received = await SubscriptionTests.TakeAsync(TestCluster.Client.SubscribeAsync(info.VChannels[0], SubscriptionStart.Earliest, ct), 2, ct);
 
         Assert.Equal(ErrorCode.TransactionExpired, error.Code);
         Assert.Contains("keep-alive of 1 s", error.Message, StringComparison.Ordinal);
@@ -104,7 +97,7 @@ public sealed class TransactionTests : IAsyncLifetime
     public async Task CommitAsync_WhenOpenLongerThanTheKeepAliveWithKeepAlivesSent_Succeeds()
     {
         var ct = TestContext.Current.CancellationToken;
-        var client = _cluster.Client;
+        var client = TestCluster.Client;
         var info = await client.CreateCollectionAsync(TestRows.Schema("alive", shards: 1), ct);
         await using var txn = await client.BeginTransactionAsync("alive", keepAlive: TimeSpan.FromSeconds(1), cancellationToken: ct);
         var written = await txn.InsertAsync(TestRows.Rows(1, 3), cancellationToken: ct);
@@ -123,11 +116,11 @@ public sealed class TransactionTests : IAsyncLifetime
     public async Task Transaction_WhenGivenBadInput_FailsWithItsCodeAndWritesNothing()
     {
         var ct = TestContext.Current.CancellationToken;
-        var client = _cluster.Client;
+        var client = TestCluster.Client;
         var info = await client.CreateCollectionAsync(TestRows.Schema("txnbad", shards: 2), ct);
         await using var txn = await client.BeginTransactionAsync("txnbad", shard: 0, cancellationToken: ct);
         var otherShardKey = Enumerable.Range(0, 100).First(k => ShardRouter.ShardsOf(new long[] { k }, 2)[0] == 1);
-        var vchannel = _cluster.Cluster.Client.GetGrain<IVChannelGrain>(info.VChannels[0]);
+        var vchannel = TestCluster.Cluster.Client.GetGrain<IVChannelGrain>(info.VChannels[0]);
 
         var wrongShard = await Assert.ThrowsAsync<MilvusException>(() => txn.InsertAsync(TestRows.Rows(otherShardKey, 1), cancellationToken: ct));
         var noShard = await Assert.ThrowsAsync<MilvusException>(() => client.BeginTransactionAsync("txnbad", shard: 2, cancellationToken: ct));

@@ -1,35 +1,27 @@
 using System.Collections.Concurrent;
 using Milvus.Orleans.Grains;
 
-using Milvus.Orleans.Testing;
-
 namespace Milvus.Orleans.Streaming.Tests.Tso;
 
 /// <summary>The oracle's reservation in Garnet keeps timestamps growing when its silo is killed mid-allocation.</summary>
-public sealed class TsoFailoverTests : IAsyncLifetime
+public sealed class TsoFailoverTests() : ClusterTests(3)
 {
-    private InProcessMilvusCluster _cluster = null!;
-
-    public async ValueTask InitializeAsync() => _cluster = await InProcessMilvusCluster.StartAsync(3);
-
-    public async ValueTask DisposeAsync() => await _cluster.DisposeAsync();
-
     [Fact]
     public async Task AllocateAsync_AfterTheOraclesSiloIsKilledMidAllocation_IssuesOnlyLargerTimestamps()
     {
         var ct = TestContext.Current.CancellationToken;
-        var tso = _cluster.Cluster.Client.GetGrain<ITsoGrain>(0);
-        var management = _cluster.Cluster.Client.GetGrain<IManagementGrain>(0);
+        var tso = TestCluster.Cluster.Client.GetGrain<ITsoGrain>(0);
+        var management = TestCluster.Cluster.Client.GetGrain<IManagementGrain>(0);
         await tso.AllocateAsync(1);
         // The first silo hosts the test cluster's membership; keep the oracle off it.
-        for (var i = 0; i < 20 && await management.GetActivationAddress(tso, ct) == _cluster.Cluster.Silos[0].SiloAddress; i++)
+        for (var i = 0; i < 20 && await management.GetActivationAddress(tso, ct) == TestCluster.Cluster.Silos[0].SiloAddress; i++)
         {
-            await _cluster.Cluster.DeactivateAsync(tso);
+            await TestCluster.Cluster.DeactivateAsync(tso);
             await tso.AllocateAsync(1);
         }
 
         var host = await management.GetActivationAddress(tso, ct);
-        var victim = _cluster.Cluster.Silos.Single(s => s.SiloAddress == host);
+        var victim = TestCluster.Cluster.Silos.Single(s => s.SiloAddress == host);
         var issued = new ConcurrentBag<(long StartedAt, TimestampRange Range)>();
         var clock = System.Diagnostics.Stopwatch.StartNew();
         using var stop = new CancellationTokenSource();
@@ -50,7 +42,7 @@ public sealed class TsoFailoverTests : IAsyncLifetime
         }, CancellationToken.None)).ToArray();
 
         await Task.Delay(500, ct);
-        await _cluster.Cluster.KillSiloAsync(victim, ct);
+        await TestCluster.Cluster.KillSiloAsync(victim, ct);
         var killedAt = clock.ElapsedTicks;
         // Until the oracle answers again from another silo, a few times.
         for (var i = 0; i < 600 && issued.Count(r => r.StartedAt >= killedAt) < 20; i++)
