@@ -22,13 +22,16 @@ public enum CollectionState
 /// <param name="VChannels">One vchannel per shard, index = shard.</param>
 /// <param name="Partitions">Partition names, <see cref="Names.DefaultPartition"/> first.</param>
 /// <param name="State">Where it is in its life.</param>
+/// <param name="PartitionIds">The id of each partition, in the order of <paramref name="Partitions"/>: unique for the
+/// life of the cluster, never reused; history blob names use them. Null only in state written before ids existed.</param>
 [GenerateSerializer, Immutable]
 public sealed record CollectionInfo(
     [property: Id(0)] long Id,
     [property: Id(1)] CollectionSchema Schema,
     [property: Id(2)] IReadOnlyList<string> VChannels,
     [property: Id(3)] IReadOnlyList<string> Partitions,
-    [property: Id(4)] CollectionState State)
+    [property: Id(4)] CollectionState State,
+    [property: Id(5)] IReadOnlyList<long>? PartitionIds = null)
 {
     /// <summary>The collection's name.</summary>
     public string Name => Schema.Name;
@@ -38,4 +41,18 @@ public sealed record CollectionInfo(
 
     /// <summary>Whether the collection has a partition named <paramref name="partition"/>.</summary>
     public bool HasPartition(string partition) => Partitions.Contains(partition, StringComparer.Ordinal);
+
+    /// <summary>The id of partition <paramref name="partition"/>, or null if the collection has none of that name.</summary>
+    public long? PartitionId(string partition)
+    {
+        for (var i = 0; i < Partitions.Count; i++)
+        {
+            if (string.Equals(Partitions[i], partition, StringComparison.Ordinal))
+            {
+                return PartitionIds?[i];
+            }
+        }
+
+        return null;
+    }
 }

@@ -21,6 +21,9 @@ internal sealed class CatalogState
     /// <summary>Where the next collection's first shard goes, so shards spread over pchannels.</summary>
     [Id(2)]
     public int NextPChannel { get; set; }
+
+    [Id(3)]
+    public long NextPartitionId { get; set; } = 1;
 }
 
 /// <summary>
@@ -39,6 +42,21 @@ internal sealed partial class CatalogGrain(
 
     private IEnumerable<CollectionInfo> Live => state.State.Collections.Values.Where(c => c.State != CollectionState.Dropped);
 
+    public override async Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        // State written before partitions had ids: give them ids now, once.
+        var withoutIds = state.State.Collections.Values.Where(c => c.PartitionIds?.Count != c.Partitions.Count).ToList();
+        foreach (var collection in withoutIds)
+        {
+            state.State.Collections[collection.Id] = collection with { PartitionIds = [.. collection.Partitions.Select(_ => state.State.NextPartitionId++)] };
+        }
+
+        if (withoutIds.Count > 0)
+        {
+            await state.WriteStateAsync(cancellationToken).ConfigureAwait(true);
+        }
+    }
+
     public async Task<CollectionInfo> CreateCollectionAsync(CollectionSchema schema)
     {
         ArgumentNullException.ThrowIfNull(schema);
@@ -54,7 +72,7 @@ internal sealed partial class CatalogGrain(
             .Select(shard => ChannelNames.VChannel(ChannelNames.PChannel((state.State.NextPChannel + shard) % pchannels), id, shard))
             .ToArray();
         state.State.NextPChannel = (state.State.NextPChannel + schema.ShardCount) % pchannels;
-        var creating = new CollectionInfo(id, schema, vchannels, [Names.DefaultPartition], CollectionState.Creating);
+        var creating = new CollectionInfo(id, schema, vchannels, [Names.DefaultPartition], CollectionState.Creating, [state.State.NextPartitionId++]);
         state.State.Collections[id] = creating;
         await state.WriteStateAsync().ConfigureAwait(true);
 
@@ -112,7 +130,8 @@ internal sealed partial class CatalogGrain(
             throw new MilvusException(ErrorCode.PartitionAlreadyExists, $"Collection '{collection}' has partition '{partition}' already.");
         }
 
-        return await ChangePartitionsAsync(MessageKind.CreatePartition, info with { Partitions = [.. info.Partitions, partition] }, partition).ConfigureAwait(true);
+        var added = info with { Partitions = [.. info.Partitions, partition], PartitionIds = [.. info.PartitionIds!, state.State.NextPartitionId++] };
+        return await ChangePartitionsAsync(MessageKind.CreatePartition, added, partition).ConfigureAwait(true);
     }
 
     public async Task<CollectionInfo> DropPartitionAsync(string collection, string partition)
@@ -128,7 +147,9 @@ internal sealed partial class CatalogGrain(
             throw new MilvusException(ErrorCode.PartitionNotFound, $"Collection '{collection}' has no partition '{partition}'.");
         }
 
-        return await ChangePartitionsAsync(MessageKind.DropPartition, info with { Partitions = [.. info.Partitions.Where(p => p != partition)] }, partition).ConfigureAwait(true);
+        var kept = Enumerable.Range(0, info.Partitions.Count).Where(i => info.Partitions[i] != partition).ToList();
+        var dropped = info with { Partitions = [.. kept.Select(i => info.Partitions[i])], PartitionIds = [.. kept.Select(i => info.PartitionIds![i])] };
+        return await ChangePartitionsAsync(MessageKind.DropPartition, dropped, partition).ConfigureAwait(true);
     }
 
     private async Task<CollectionInfo> ChangePartitionsAsync(MessageKind kind, CollectionInfo changed, string partition)

@@ -1,8 +1,12 @@
+using Microsoft.Extensions.DependencyInjection;
 using Milvus.Orleans.Grains;
 using Milvus.Orleans.Channels;
 using Milvus.Orleans.Data;
 using Milvus.Orleans.Messages;
 using Milvus.Orleans.Schema;
+using Milvus.Orleans.Streaming.Catalog;
+using Orleans.Providers;
+using Orleans.Storage;
 
 namespace Milvus.Orleans.Streaming.Tests.Collections;
 
@@ -179,5 +183,47 @@ public sealed class CollectionWriteTests() : ClusterTests(3)
         Assert.Equal([Names.DefaultPartition], await client.ListPartitionsAsync("parts", ct));
         var kinds = (await TestCluster.ReadAllAsync()).Select(m => m.Message.Kind).ToArray();
         Assert.Equal([MessageKind.CreateCollection, MessageKind.CreatePartition, MessageKind.Insert, MessageKind.DropPartition], kinds);
+    }
+
+    [Fact]
+    public async Task Partitions_WhenCreatedAndDropped_GetIdsNeverReusedWhichTheDdlMessagesCarry()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var client = TestCluster.Client;
+        var first = await client.CreateCollectionAsync(TestRows.Schema("ids1", shards: 1), ct);
+        await client.CreatePartitionAsync("ids1", "a", ct);
+        await client.CreatePartitionAsync("ids1", "b", ct);
+        await client.DropPartitionAsync("ids1", "a", ct);
+        await client.CreatePartitionAsync("ids1", "a", ct);
+        var second = await client.CreateCollectionAsync(TestRows.Schema("ids2", shards: 1), ct);
+
+        var after = await client.DescribeCollectionAsync("ids1", ct);
+        var logged = (await TestCluster.ReadAllAsync()).Where(m => m.Message.CollectionId == first.Id && m.Message.Kind == MessageKind.CreatePartition).ToList();
+
+        Assert.Equal([Names.DefaultPartition, "b", "a"], after.Partitions);
+        Assert.Equal([first.PartitionIds![0], first.PartitionIds[0] + 2, first.PartitionIds[0] + 3], after.PartitionIds);
+        Assert.Equal(first.PartitionIds[0] + 3, after.PartitionId("a"));
+        Assert.Null(after.PartitionId("c"));
+        Assert.Equal([first.PartitionIds[0] + 4], second.PartitionIds);
+        Assert.Equal([first.PartitionIds[0] + 1, first.PartitionIds[0] + 2, first.PartitionIds[0] + 3], logged.Select(m => m.Message.Collection!.PartitionId(m.Message.Partition!)));
+    }
+
+    [Fact]
+    public async Task Catalog_WhenItsStateHasPartitionsWithoutIds_GivesThemIdsOnActivation()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var created = await TestCluster.Client.CreateCollectionAsync(TestRows.Schema("legacy", shards: 1), ct);
+        var catalog = TestCluster.Cluster.Client.GetGrain<ICatalogGrain>(0);
+        var storage = TestCluster.Cluster.Silos[0].ServiceProvider.GetRequiredKeyedService<IGrainStorage>(ProviderConstants.DEFAULT_STORAGE_PROVIDER_NAME);
+        var saved = new GrainState<CatalogState>();
+        await storage.ReadStateAsync("catalog", catalog.GetGrainId(), saved);
+        // As the catalog wrote it before partitions had ids.
+        saved.State!.Collections[created.Id] = created with { PartitionIds = null };
+        await storage.WriteStateAsync("catalog", catalog.GetGrainId(), saved);
+
+        await TestCluster.Cluster.DeactivateAsync(catalog);
+        var reactivated = await catalog.GetCollectionAsync(created.Id);
+
+        Assert.Equal([saved.State.NextPartitionId], reactivated!.PartitionIds);
     }
 }
