@@ -107,5 +107,36 @@ public sealed class FieldColumn
         return new(Name, Type, Dimension, sliced);
     }
 
+    /// <summary>The rows of <paramref name="parts"/> one after another: columns of one field, of one type.</summary>
+    public static FieldColumn Concat(IReadOnlyList<FieldColumn> parts)
+    {
+        ArgumentNullException.ThrowIfNull(parts);
+        if (parts.Count == 0)
+        {
+            throw new ArgumentException("Nothing to concatenate.", nameof(parts));
+        }
+
+        var first = parts[0];
+        if (parts.Count == 1)
+        {
+            return first;
+        }
+
+        if (parts.Any(p => p.Name != first.Name || p.Type != first.Type || p.Dimension != first.Dimension))
+        {
+            throw new ArgumentException($"Columns of different fields cannot be concatenated (first: '{first.Name}' {first.Type}).", nameof(parts));
+        }
+
+        var values = Array.CreateInstance(first.Values.GetType().GetElementType()!, parts.Sum(p => p.Values.Length));
+        var offset = 0;
+        foreach (var part in parts)
+        {
+            Array.Copy(part.Values, 0, values, offset, part.Values.Length);
+            offset += part.Values.Length;
+        }
+
+        return new(first.Name, first.Type, first.Dimension, values);
+    }
+
     private static T[] Check<T>(T[] values) => values ?? throw new ArgumentNullException(nameof(values));
 }

@@ -78,6 +78,21 @@ public sealed class RowBatch(IReadOnlyList<FieldColumn> columns)
     /// <summary>Rows <paramref name="start"/>..<paramref name="start"/>+<paramref name="count"/>.</summary>
     public RowBatch Slice(int start, int count) => new([.. Columns.Select(c => c.Slice(start, count))]);
 
+    /// <summary>The rows of <paramref name="batches"/> one after another; every batch has the same fields.</summary>
+    public static RowBatch Concat(IReadOnlyList<RowBatch> batches)
+    {
+        ArgumentNullException.ThrowIfNull(batches);
+        if (batches.Count == 0)
+        {
+            throw new ArgumentException("Nothing to concatenate.", nameof(batches));
+        }
+
+        return batches.Count == 1
+            ? batches[0]
+            : new([.. batches[0].Columns.Select(c => FieldColumn.Concat([.. batches.Select(b => b.Column(c.Name)
+                ?? throw new ArgumentException($"A batch lacks field '{c.Name}'.", nameof(batches)))]))]);
+    }
+
     /// <summary>This batch with <paramref name="column"/> added (an assigned AutoId key).</summary>
     public RowBatch With(FieldColumn column) => new([.. Columns, column]);
 

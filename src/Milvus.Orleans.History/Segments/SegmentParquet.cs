@@ -52,28 +52,27 @@ public static class SegmentParquet
         var reader = await ParquetReader.CreateAsync(input, cancellationToken: cancellationToken).ConfigureAwait(false);
         await using var disposeReader = reader.ConfigureAwait(false);
         var dataFields = reader.Schema.GetDataFields();
-        var columns = new List<List<Array>>();
+        var groups = new List<RowBatch>();
         var timestamps = new List<long[]>();
         for (var g = 0; g < reader.RowGroupCount; g++)
         {
             using var group = reader.OpenRowGroupReader(g);
             var rows = checked((int)group.RowCount);
-            var groupColumns = new List<Array>();
+            var columns = new List<FieldColumn>();
             foreach (var field in fields)
             {
                 var data = dataFields.FirstOrDefault(d => d.Path.ToList()[0] == field.Name)
                     ?? throw new InvalidDataException($"The segment file has no column '{field.Name}'.");
-                groupColumns.Add(await ReadColumnAsync(group, data, field, rows, cancellationToken).ConfigureAwait(false));
+                columns.Add(Column(field, await ReadColumnAsync(group, data, field, rows, cancellationToken).ConfigureAwait(false)));
             }
 
-            columns.Add(groupColumns);
+            groups.Add(new RowBatch(columns));
             var ts = new long[rows];
             await group.ReadAsync(dataFields.Single(d => d.Name == TimestampColumn), new Memory<long>(ts), cancellationToken: cancellationToken).ConfigureAwait(false);
             timestamps.Add(ts);
         }
 
-        var batch = new RowBatch([.. fields.Select((field, i) => Column(field, Concat(columns.Select(c => c[i]).ToList())))]);
-        return (batch, [.. timestamps.SelectMany(t => t)]);
+        return (RowBatch.Concat(groups), [.. timestamps.SelectMany(t => t)]);
     }
 
     private static Field ParquetField(FieldSchema field) => field.Type switch
@@ -172,24 +171,6 @@ public static class SegmentParquet
         var values = new T[rows];
         await group.ReadAsync(data, new Memory<T>(values), cancellationToken: cancellationToken).ConfigureAwait(false);
         return values;
-    }
-
-    private static Array Concat(List<Array> parts)
-    {
-        if (parts.Count == 1)
-        {
-            return parts[0];
-        }
-
-        var result = Array.CreateInstance(parts[0].GetType().GetElementType()!, parts.Sum(p => p.Length));
-        var offset = 0;
-        foreach (var part in parts)
-        {
-            Array.Copy(part, 0, result, offset, part.Length);
-            offset += part.Length;
-        }
-
-        return result;
     }
 
     private static FieldColumn Column(FieldSchema field, Array values) => field.Type switch
