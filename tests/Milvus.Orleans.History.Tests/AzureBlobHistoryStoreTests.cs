@@ -2,6 +2,7 @@ using System.Text.RegularExpressions;
 using Azure.Storage.Blobs.Models;
 using Milvus.Orleans.Data;
 using Milvus.Orleans.History.Segments;
+using Milvus.Orleans.Schema;
 using Milvus.Orleans.Testing;
 
 namespace Milvus.Orleans.History.Tests;
@@ -30,6 +31,7 @@ public sealed partial class AzureBlobHistoryStoreTests : IAsyncLifetime
         await store.WriteSegmentAsync(withoutDeletes, ct);
         await store.WriteSegmentAsync(otherCollection, ct);
         var read = await store.ReadSegmentAsync(withDeletes.Key, SegmentRows.Schema, ct);
+        var readWithoutDeletes = await store.ReadSegmentAsync(withoutDeletes.Key, SegmentRows.Schema, ct);
         var listed = await store.ListSegmentsAsync(7, ct).ToListAsync(ct);
         var missing = await store.ReadSegmentAsync(new SegmentKey(7, 70, 999), SegmentRows.Schema, ct);
         var names = await container.GetBlobsAsync(new GetBlobsOptions(), ct).Select(b => b.Name).ToListAsync(ct);
@@ -42,6 +44,7 @@ public sealed partial class AzureBlobHistoryStoreTests : IAsyncLifetime
         Assert.Equal((float[])withDeletes.Rows.Column("vec")!.Values, (float[])read.Rows.Column("vec")!.Values);
         Assert.Equal([5L, 9], (long[])read.DeletedKeys.Values);
         Assert.Equal([2_000L, 2_001], read.DeleteTimestamps);
+        Assert.Equal((DataType.Int64, 0, 10), (readWithoutDeletes!.DeletedKeys.Type, readWithoutDeletes.DeletedKeys.RowCount, readWithoutDeletes.Rows.RowCount));
         Assert.Equal(("mo-rootcoord-dml_3", 123_456L), (read.PChannel, read.EndPosition));
         Assert.Equal([700L, 701], listed.Select(m => m.SegmentId).Order());
         Assert.Null(missing);

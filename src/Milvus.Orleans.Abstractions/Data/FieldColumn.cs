@@ -107,6 +107,20 @@ public sealed class FieldColumn
         return new(Name, Type, Dimension, sliced);
     }
 
+    /// <summary>A column of <paramref name="field"/> holding <paramref name="values"/>, an array of the field's element type.</summary>
+    public static FieldColumn Of(FieldSchema field, Array values)
+    {
+        ArgumentNullException.ThrowIfNull(field);
+        ArgumentNullException.ThrowIfNull(values);
+        var expected = ElementType(field.Type);
+        return values.GetType().GetElementType() == expected
+            ? new(field.Name, field.Type, field.Type == DataType.FloatVector ? field.Dimension : 0, values)
+            : throw new ArgumentException($"Field '{field.Name}' ({field.Type}) holds {expected.Name}[], not {values.GetType().Name}.", nameof(values));
+    }
+
+    /// <summary>A column of <paramref name="field"/> with no rows.</summary>
+    public static FieldColumn Empty(FieldSchema field) => Of(field, Array.CreateInstance(ElementType(field?.Type ?? throw new ArgumentNullException(nameof(field))), 0));
+
     /// <summary>The rows of <paramref name="parts"/> one after another: columns of one field, of one type.</summary>
     public static FieldColumn Concat(IReadOnlyList<FieldColumn> parts)
     {
@@ -137,6 +151,17 @@ public sealed class FieldColumn
 
         return new(first.Name, first.Type, first.Dimension, values);
     }
+
+    private static Type ElementType(DataType type) => type switch
+    {
+        DataType.Bool => typeof(bool),
+        DataType.Int32 => typeof(int),
+        DataType.Int64 => typeof(long),
+        DataType.Float or DataType.FloatVector => typeof(float),
+        DataType.Double => typeof(double),
+        DataType.VarChar or DataType.Json => typeof(string),
+        _ => throw new ArgumentOutOfRangeException(nameof(type), type, "Not a field type."),
+    };
 
     private static T[] Check<T>(T[] values) => values ?? throw new ArgumentNullException(nameof(values));
 }

@@ -137,7 +137,8 @@ public static class FilterParser
         return new Token(TokenKind.Literal, text[start..i], start, value.ToString());
     }
 
-    private static MilvusException Error(int position, string problem) =>
+    /// <summary>The error for an expression that is wrong at <paramref name="position"/>.</summary>
+    internal static MilvusException Error(int position, string problem) =>
         new(ErrorCode.InvalidExpression, $"Invalid expression at position {position}: {problem}.");
 
     private enum TokenKind

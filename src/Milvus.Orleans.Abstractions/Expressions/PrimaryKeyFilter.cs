@@ -59,16 +59,16 @@ public static class PrimaryKeyFilter
         switch (node)
         {
             case FieldNode field:
-                var found = schema.Field(field.Field) ?? throw Invalid(
+                var found = schema.Field(field.Field) ?? throw FilterParser.Error(
                     field.Position, $"collection '{schema.Name}' has no field '{field.Field}'; it has {string.Join(", ", schema.Fields.Select(f => f.Name))}");
                 if (field.JsonPath.Count > 0 && found.Type != DataType.Json)
                 {
-                    throw Invalid(field.Position, $"field '{field.Field}' is {found.Type}; [\"key\"] access works on JSON fields only");
+                    throw FilterParser.Error(field.Position, $"field '{field.Field}' is {found.Type}; [\"key\"] access works on JSON fields only");
                 }
 
                 if (found.Type == DataType.FloatVector)
                 {
-                    throw Invalid(field.Position, $"field '{field.Field}' is a vector; filters compare scalar fields");
+                    throw FilterParser.Error(field.Position, $"field '{field.Field}' is a vector; filters compare scalar fields");
                 }
 
                 break;
@@ -89,8 +89,5 @@ public static class PrimaryKeyFilter
     }
 
     private static MilvusException Mismatch(FieldSchema key, LiteralNode value, string expected) =>
-        Invalid(value.Position, $"primary key '{key.Name}' is {key.Type}, so its values are {expected}; found {value.Value}");
-
-    private static MilvusException Invalid(int position, string problem) =>
-        new(ErrorCode.InvalidExpression, $"Invalid expression at position {position}: {problem}.");
+        FilterParser.Error(value.Position, $"primary key '{key.Name}' is {key.Type}, so its values are {expected}; found {value.Value}");
 }

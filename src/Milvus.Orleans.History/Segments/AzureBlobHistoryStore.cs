@@ -74,7 +74,7 @@ public sealed class AzureBlobHistoryStore(BlobContainerClient container) : IHist
         var primaryKey = schema.PrimaryKey;
         var (deletes, deleteTimestamps) = manifest.Deletes > 0
             ? await DownloadAsync(prefix + DeletesFile, stream => SegmentParquet.ReadAsync(stream, [primaryKey], cancellationToken), cancellationToken).ConfigureAwait(false)
-            : (new RowBatch([primaryKey.Type == DataType.Int64 ? FieldColumn.Int64(primaryKey.Name, []) : FieldColumn.VarChar(primaryKey.Name, [])]), []);
+            : (new RowBatch([FieldColumn.Empty(primaryKey)]), []);
         return new SealedSegment(key, manifest.PChannel, schema, rows, timestamps, deletes.Columns[0], deleteTimestamps, manifest.EndPosition);
     }
 

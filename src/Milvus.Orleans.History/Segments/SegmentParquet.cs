@@ -63,7 +63,7 @@ public static class SegmentParquet
             {
                 var data = dataFields.FirstOrDefault(d => d.Path.ToList()[0] == field.Name)
                     ?? throw new InvalidDataException($"The segment file has no column '{field.Name}'.");
-                columns.Add(Column(field, await ReadColumnAsync(group, data, field, rows, cancellationToken).ConfigureAwait(false)));
+                columns.Add(FieldColumn.Of(field, await ReadColumnAsync(group, data, field, rows, cancellationToken).ConfigureAwait(false)));
             }
 
             groups.Add(new RowBatch(columns));
@@ -172,16 +172,4 @@ public static class SegmentParquet
         await group.ReadAsync(data, new Memory<T>(values), cancellationToken: cancellationToken).ConfigureAwait(false);
         return values;
     }
-
-    private static FieldColumn Column(FieldSchema field, Array values) => field.Type switch
-    {
-        DataType.Bool => FieldColumn.Bool(field.Name, (bool[])values),
-        DataType.Int32 => FieldColumn.Int32(field.Name, (int[])values),
-        DataType.Int64 => FieldColumn.Int64(field.Name, (long[])values),
-        DataType.Float => FieldColumn.Float(field.Name, (float[])values),
-        DataType.Double => FieldColumn.Double(field.Name, (double[])values),
-        DataType.VarChar => FieldColumn.VarChar(field.Name, (string[])values),
-        DataType.Json => FieldColumn.Json(field.Name, (string[])values),
-        _ => FieldColumn.FloatVector(field.Name, field.Dimension, (float[])values),
-    };
 }

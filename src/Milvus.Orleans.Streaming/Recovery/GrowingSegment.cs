@@ -50,7 +50,7 @@ internal sealed class GrowingSegment(SegmentKey key, string pchannel, Collection
                 AddRows(body.Rows!, ts);
                 break;
             case MessageKind.Delete:
-                AddDeletes(KeyColumn(body.Keys!), ts);
+                AddDeletes(FieldColumn.Of(schema.PrimaryKey, body.Keys!.Values), ts);
                 break;
             default:
                 throw new ArgumentException($"A growing segment takes inserts, upserts and deletes, not {body.Kind}.", nameof(message));
@@ -65,9 +65,9 @@ internal sealed class GrowingSegment(SegmentKey key, string pchannel, Collection
         Key,
         pchannel,
         schema,
-        RowBatch.Concat(_rows.Count > 0 ? _rows : [EmptyRows()]),
+        RowBatch.Concat(_rows.Count > 0 ? _rows : [new RowBatch([.. schema.Fields.Select(FieldColumn.Empty)])]),
         [.. _timestamps],
-        _deletedKeys.Count > 0 ? FieldColumn.Concat(_deletedKeys) : KeyColumn(EmptyKeys()),
+        _deletedKeys.Count > 0 ? FieldColumn.Concat(_deletedKeys) : FieldColumn.Empty(schema.PrimaryKey),
         [.. _deleteTimestamps],
         EndPosition);
 
@@ -84,22 +84,4 @@ internal sealed class GrowingSegment(SegmentKey key, string pchannel, Collection
         _deleteTimestamps.AddRange(Enumerable.Repeat(ts, keys.RowCount));
         Bytes += keys.EstimatedBytes + (8L * keys.RowCount);
     }
-
-    private FieldColumn KeyColumn(PrimaryKeys keys) => keys.Int64 is { } longs
-        ? FieldColumn.Int64(schema.PrimaryKey.Name, longs)
-        : FieldColumn.VarChar(schema.PrimaryKey.Name, keys.VarChar!);
-
-    private PrimaryKeys EmptyKeys() => schema.PrimaryKey.Type == DataType.Int64 ? PrimaryKeys.Of(Array.Empty<long>()) : PrimaryKeys.Of(Array.Empty<string>());
-
-    private RowBatch EmptyRows() => new([.. schema.Fields.Select(f => f.Type switch
-    {
-        DataType.Bool => FieldColumn.Bool(f.Name, []),
-        DataType.Int32 => FieldColumn.Int32(f.Name, []),
-        DataType.Int64 => FieldColumn.Int64(f.Name, []),
-        DataType.Float => FieldColumn.Float(f.Name, []),
-        DataType.Double => FieldColumn.Double(f.Name, []),
-        DataType.VarChar => FieldColumn.VarChar(f.Name, []),
-        DataType.Json => FieldColumn.Json(f.Name, []),
-        _ => FieldColumn.FloatVector(f.Name, f.Dimension, []),
-    })]);
 }
