@@ -40,7 +40,7 @@ public sealed class VChannelMessageFilter(string vchannel, TimeSpan defaultKeepA
         if (body.TxnId == 0)
         {
             return body.Kind == MessageKind.TimeTick || _requests.IsFirst(body.RequestId, 0, message.Ts)
-                ? [message with { Next = ResumeAt(message.Next) }]
+                ? [WithResumePoint(message)]
                 : [];
         }
 
@@ -83,6 +83,13 @@ public sealed class VChannelMessageFilter(string vchannel, TimeSpan defaultKeepA
         }
 
         return released;
+    }
+
+    /// <summary>The message, with <see cref="LoggedMessage.Next"/> moved back before any open transaction (a copy only then).</summary>
+    private LoggedMessage WithResumePoint(LoggedMessage message)
+    {
+        var next = ResumeAt(message.Next);
+        return next == message.Next ? message : message with { Next = next };
     }
 
     /// <summary>Where to resume after a message whose next id is <paramref name="next"/>: no later than any open begin.</summary>
