@@ -99,9 +99,10 @@ public sealed class TransactionTests() : ClusterTests(2)
         var ct = TestContext.Current.CancellationToken;
         var client = TestCluster.Client;
         var info = await client.CreateCollectionAsync(TestRows.Schema("alive", shards: 1), ct);
-        await using var txn = await client.BeginTransactionAsync("alive", keepAlive: TimeSpan.FromSeconds(1), cancellationToken: ct);
+        // 3 s, kept alive every second: a loaded 2-core CI machine once delayed a keep-alive past a 1 s keep-alive.
+        await using var txn = await client.BeginTransactionAsync("alive", keepAlive: TimeSpan.FromSeconds(3), cancellationToken: ct);
         var written = await txn.InsertAsync(TestRows.Rows(1, 3), cancellationToken: ct);
-        var deadline = written.Ts.PhysicalMs + 2_500;
+        var deadline = written.Ts.PhysicalMs + 7_500;
 
         await SubscriptionTests.TakeUntilAsync(client.SubscribeAsync(info.VChannels[0], SubscriptionStart.Earliest, ct), m => m.Ts.PhysicalMs > deadline, ct);
         var committed = await txn.CommitAsync(ct);
