@@ -70,4 +70,10 @@ public enum ErrorCode
 
     /// <summary>A valid request the service cannot serve yet; the message says what to use instead.</summary>
     NotSupported = 22,
+
+    /// <summary>
+    /// A pchannel's log cannot be recovered without losing data (a corrupt record, or a gap after its checkpoint) and
+    /// <c>Milvus:Wal:RecoveryErrorIgnore</c> is off: the pchannel takes no writes until an operator decides.
+    /// </summary>
+    RecoveryFailed = 23,
 }

@@ -32,7 +32,8 @@ public sealed class MilvusException : Exception
     public ErrorCode Code { get; private set; }
 
     /// <summary>
-    /// Whether the client should retry with backoff: the channel is moving or recovering, and the write was not done.
+    /// Whether the client should retry with backoff: the channel is moving or recovering, or its silo's buffers are
+    /// full, and the write was not done.
     /// </summary>
-    public bool IsTransient => Code is ErrorCode.ChannelNotReady or ErrorCode.WrongTerm or ErrorCode.Fenced;
+    public bool IsTransient => Code is ErrorCode.ChannelNotReady or ErrorCode.WrongTerm or ErrorCode.Fenced or ErrorCode.Backpressure;
 }

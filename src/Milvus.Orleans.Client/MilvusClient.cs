@@ -172,6 +172,40 @@ public sealed class MilvusClient(IClusterClient cluster, TimeProvider? timeProvi
         return keys.Count == 0 ? new WriteResult(0, default) : await DeleteAsync(collection, keys, partition, cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>
+    /// Flushes a collection: returns once history holds every write to it acknowledged before the call, with the
+    /// barrier's timestamp and the ids of the segments the flush sealed. Other collections' data is not flushed.
+    /// </summary>
+    public async Task<FlushResult> FlushAsync(string collection, CancellationToken cancellationToken = default)
+    {
+        var info = await CollectionAsync(collection, cancellationToken).ConfigureAwait(false);
+        var shards = await Task.WhenAll(info.VChannels.Select(vchannel =>
+        {
+            var requestId = Guid.NewGuid();
+            return RetryAsync(() => cluster.GetGrain<IVChannelGrain>(vchannel).FlushAsync(info.Id, requestId), cancellationToken);
+        })).ConfigureAwait(false);
+        return new FlushResult(shards.Max(r => r.Ts), [.. shards.SelectMany(r => r.SegmentIds)]);
+    }
+
+    /// <summary>Flushes every collection (see <see cref="FlushAsync(string, CancellationToken)"/>), by name.</summary>
+    public async Task<IReadOnlyDictionary<string, FlushResult>> FlushAsync(CancellationToken cancellationToken = default)
+    {
+        var names = await ListCollectionsAsync(cancellationToken).ConfigureAwait(false);
+        var results = await Task.WhenAll(names.Select(name => FlushAsync(name, cancellationToken))).ConfigureAwait(false);
+        return names.Zip(results).ToDictionary(p => p.First, p => p.Second, StringComparer.Ordinal);
+    }
+
+    /// <summary>
+    /// How far each shard of a collection is on its way into history (index = shard): ① its last write, ② applied
+    /// to memory, ③ persisted. A shard is flushed when ③ ≥ ①.
+    /// </summary>
+    public async Task<IReadOnlyList<VChannelProgress>> GetFlushStateAsync(string collection, CancellationToken cancellationToken = default)
+    {
+        var info = await CollectionAsync(collection, cancellationToken).ConfigureAwait(false);
+        return await Task.WhenAll(info.VChannels.Select(vchannel =>
+            RetryAsync(cluster.GetGrain<IVChannelGrain>(vchannel).GetProgressAsync, cancellationToken))).ConfigureAwait(false);
+    }
+
     private async Task<WriteResult> WriteRowsAsync(string collection, RowBatch rows, string? partition, bool upsert, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(rows);

@@ -19,6 +19,9 @@ builder.Services.AddKeyedSingleton<IWalStorage>(StreamingSiloBuilderExtensions.W
     services.GetRequiredService<BlobServiceClient>().GetBlobContainerClient("wal"),
     new AzureBlobWalOptions { RecoveryErrorIgnore = services.GetRequiredService<IOptions<WalOptions>>().Value.RecoveryErrorIgnore },
     services.GetRequiredService<TimeProvider>()));
+// History (sealed segments and checkpoints) in container "history" of the same account.
+builder.Services.AddKeyedSingleton(StreamingSiloBuilderExtensions.HistoryContainerKey, (services, _) =>
+    services.GetRequiredService<BlobServiceClient>().GetBlobContainerClient("history"));
 builder.UseOrleans(silo =>
 {
     silo.AddActivityPropagation();

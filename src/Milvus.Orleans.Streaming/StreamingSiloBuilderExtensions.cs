@@ -1,8 +1,12 @@
+using Azure.Storage.Blobs;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
+using Milvus.Orleans.History.Checkpoints;
+using Milvus.Orleans.History.Segments;
 using Milvus.Orleans.Messages;
+using Milvus.Orleans.Streaming.Buffers;
 using Milvus.Orleans.Streaming.Configuration;
 using Milvus.Orleans.Streaming.Placement;
 using Milvus.Orleans.Streaming.Streams;
@@ -24,6 +28,12 @@ public static class StreamingSiloBuilderExtensions
     /// </summary>
     public const string WalBackendKey = "milvus-wal-backend";
 
+    /// <summary>
+    /// Service key of the blob container the host registers for history (a <see cref="BlobContainerClient"/>): sealed
+    /// segments under <c>history/</c> and the pchannels' checkpoints under <c>checkpoints/</c>.
+    /// </summary>
+    public const string HistoryContainerKey = "milvus-history";
+
     /// <summary>How long a record stays in a write-ahead buffer for tail readers.</summary>
     private static readonly TimeSpan BufferMaxAge = TimeSpan.FromSeconds(30);
 
@@ -33,7 +43,8 @@ public static class StreamingSiloBuilderExtensions
     /// back-end is chosen by <c>Milvus:Wal:Storage</c>: local files at <c>Milvus:Wal:Path</c>, memory, or the
     /// host's keyed <see cref="WalBackendKey"/> service; write-ahead buffers sit in front of it. With
     /// <c>Milvus:Streaming:OrleansStreams</c>, adds the persistent stream provider <see cref="VChannelStreams.ProviderName"/>
-    /// over the logs, whose subscriptions and checkpoints need the host's <c>PubSubStore</c> grain storage.
+    /// over the logs, whose subscriptions and checkpoints need the host's <c>PubSubStore</c> grain storage. History
+    /// goes to the host's keyed <see cref="HistoryContainerKey"/> blob container.
     /// </summary>
     public static ISiloBuilder AddMilvusStreaming(this ISiloBuilder builder, IConfiguration configuration)
     {
@@ -53,8 +64,11 @@ public static class StreamingSiloBuilderExtensions
             ActivatorUtilities.CreateInstance<JsonGrainStorageSerializer>(sp)));
         services.AddSingleton(CreateWalStorage);
         services.AddSingleton<TimestampCache>();
+        services.AddSingleton<BufferBudget>();
         services.AddSingleton<MessageCodec>();
         services.AddSingleton<ChannelDirectory>();
+        services.TryAddSingleton<IHistoryStore>(sp => new AzureBlobHistoryStore(HistoryContainer(sp)));
+        services.TryAddSingleton<ICheckpointStore>(sp => new AzureBlobCheckpointStore(HistoryContainer(sp)));
         services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<ChannelDirectory>());
         builder.AddPlacementDirector<ChannelPlacement, ChannelPlacementDirector>();
         if (configuration.GetSection(StreamingOptions.SectionName).Get<StreamingOptions>()?.OrleansStreams == true)
@@ -66,12 +80,17 @@ public static class StreamingSiloBuilderExtensions
         return builder;
     }
 
+    private static BlobContainerClient HistoryContainer(IServiceProvider services) =>
+        services.GetKeyedService<BlobContainerClient>(HistoryContainerKey) ?? throw new InvalidOperationException(
+            $"History needs the host to register a BlobContainerClient under key '{HistoryContainerKey}'.");
+
     private static IWalStorage CreateWalStorage(IServiceProvider services)
     {
         var wal = services.GetRequiredService<IOptions<WalOptions>>().Value;
         var pchannels = services.GetRequiredService<IOptions<StreamingOptions>>().Value.PChannels;
         var time = services.GetRequiredService<TimeProvider>();
-        IWalStorage inner = wal.Storage switch
+        // Without the WAL, writes are held in memory until history takes them: a flush makes them durable.
+        IWalStorage inner = !wal.Enable ? new MemoryWalStorage() : wal.Storage switch
         {
             WalStorageKind.Local => new LocalWalStorage(new LocalWalOptions { Path = wal.Path, RecoveryErrorIgnore = wal.RecoveryErrorIgnore }, time),
             WalStorageKind.Memory => new MemoryWalStorage(),

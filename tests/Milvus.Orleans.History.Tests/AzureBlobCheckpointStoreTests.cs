@@ -14,7 +14,7 @@ public sealed class AzureBlobCheckpointStoreTests : IAsyncLifetime
     public async ValueTask DisposeAsync() => await _azurite.DisposeAsync();
 
     [Fact]
-    public async Task WriteAsync_MovesForwardUnderItsTermAndRefusesOlderTermsAndMovingBack()
+    public async Task WriteAsync_MovesForwardUnderItsTermRefusesOlderTermsAndLetsANewerTermStartLower()
     {
         var ct = TestContext.Current.CancellationToken;
         var container = _azurite.Service.GetBlobContainerClient("history");
@@ -26,7 +26,7 @@ public sealed class AzureBlobCheckpointStoreTests : IAsyncLifetime
         var back = await Assert.ThrowsAsync<MilvusException>(() => store.WriteAsync(new PChannelCheckpoint(PChannel, 3, 150, 3_000), ct));
         var stale = await Assert.ThrowsAsync<MilvusException>(() => store.WriteAsync(new PChannelCheckpoint(PChannel, 2, 300, 4_000), ct));
         var kept = await store.ReadAsync(PChannel, ct);
-        await store.WriteAsync(new PChannelCheckpoint(PChannel, 4, 250, 5_000), ct);
+        await store.WriteAsync(new PChannelCheckpoint(PChannel, 4, 50, 5_000), ct);
         var names = await container.GetBlobsAsync(new GetBlobsOptions(), ct).Select(b => b.Name).ToListAsync(ct);
 
         Assert.Null(before);
@@ -34,7 +34,7 @@ public sealed class AzureBlobCheckpointStoreTests : IAsyncLifetime
         Assert.Equal(ErrorCode.Fenced, stale.Code);
         Assert.Equal("pchannel 'mo-rootcoord-dml_3': checkpoint of term 2 is fenced by term 3; it was not written.", stale.Message);
         Assert.Equal(new PChannelCheckpoint(PChannel, 3, 200, 2_000), kept);
-        Assert.Equal(new PChannelCheckpoint(PChannel, 4, 250, 5_000), await store.ReadAsync(PChannel, ct));
+        Assert.Equal(new PChannelCheckpoint(PChannel, 4, 50, 5_000), await store.ReadAsync(PChannel, ct));
         Assert.Equal(["checkpoints/mo-rootcoord-dml_3.json"], names);
     }
 

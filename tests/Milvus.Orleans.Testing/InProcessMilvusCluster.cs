@@ -1,3 +1,4 @@
+using Azure.Storage.Blobs;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -12,30 +13,40 @@ namespace Milvus.Orleans.Testing;
 
 /// <summary>
 /// Silos in this process sharing what a real deployment shares: grain state in a real Garnet that outlives killed
-/// silos, and the local WAL in one directory. Membership is the test cluster's in-memory table; failure detection
-/// is tuned to about a second, as in the silo host.
+/// silos, the local WAL in one directory, and history in a blob container of its own on the test process' Azurite.
+/// Membership is the test cluster's in-memory table; failure detection is tuned to about a second, as in the silo host.
 /// </summary>
 public sealed class InProcessMilvusCluster : IAsyncDisposable
 {
     private readonly EmbeddedGarnet _garnet;
     private readonly DirectoryInfo _wal;
+    private readonly short _silos;
+    private readonly IConfiguration _configuration;
+    private readonly Action<IServiceCollection>? _services;
+    // Grain state in Garnet is keyed by service id: a restarted cluster keeps it to find its state again.
+    private readonly string _serviceId = $"milvus-test-{Guid.NewGuid():N}";
 
-    private InProcessMilvusCluster(EmbeddedGarnet garnet, DirectoryInfo wal, InProcessTestCluster cluster)
+    private InProcessMilvusCluster(EmbeddedGarnet garnet, DirectoryInfo wal, BlobContainerClient history, short silos, IConfiguration configuration, Action<IServiceCollection>? services)
     {
         _garnet = garnet;
         _wal = wal;
-        Cluster = cluster;
-        Client = new MilvusClient(cluster.Client);
+        History = history;
+        _silos = silos;
+        _configuration = configuration;
+        _services = services;
     }
 
     /// <summary>The Orleans test cluster.</summary>
-    public InProcessTestCluster Cluster { get; }
+    public InProcessTestCluster Cluster { get; private set; } = null!;
 
     /// <summary>A client SDK over the cluster's client.</summary>
-    public MilvusClient Client { get; }
+    public MilvusClient Client { get; private set; } = null!;
 
     /// <summary>The directory of the local WAL every silo shares.</summary>
     public string WalPath => _wal.FullName;
+
+    /// <summary>The blob container of the cluster's history: segments and checkpoints.</summary>
+    public BlobContainerClient History { get; }
 
     /// <summary>
     /// Starts <paramref name="silos"/> silos with 8 pchannels (unless <paramref name="settings"/> say otherwise).
@@ -46,14 +57,50 @@ public sealed class InProcessMilvusCluster : IAsyncDisposable
         Action<IServiceCollection>? services = null,
         CancellationToken cancellationToken = default)
     {
+        var azurite = await SharedAzurite.GetAsync().ConfigureAwait(false);
+        var history = azurite.Service.GetBlobContainerClient($"history-{Guid.NewGuid():N}");
         var garnet = new EmbeddedGarnet();
         var wal = Directory.CreateTempSubdirectory("milvus-streaming-wal-");
         var configuration = new ConfigurationBuilder()
             .AddInMemoryCollection(new Dictionary<string, string?> { ["Milvus:Wal:Path"] = wal.FullName, ["Milvus:Streaming:PChannels"] = "8" })
             .AddInMemoryCollection(settings ?? new Dictionary<string, string?>())
             .Build();
-        var redis = ConfigurationOptions.Parse(garnet.ConnectionString);
-        var builder = new InProcessTestClusterBuilder(silos);
+        var cluster = new InProcessMilvusCluster(garnet, wal, history, silos, configuration, services);
+        try
+        {
+            await cluster.DeployAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            garnet.Dispose();
+            wal.Delete(recursive: true);
+            throw;
+        }
+
+        return cluster;
+    }
+
+    /// <summary>
+    /// Stops every silo, as a shutdown of the whole service would, runs <paramref name="whileStopped"/> if given
+    /// (to damage what the silos left behind), and starts the same number again over the same Garnet, WAL and history:
+    /// what survives is only what was made durable.
+    /// </summary>
+    public async Task RestartAsync(Func<Task>? whileStopped = null, CancellationToken cancellationToken = default)
+    {
+        await Cluster.DisposeAsync().ConfigureAwait(false);
+        if (whileStopped is not null)
+        {
+            await whileStopped().ConfigureAwait(false);
+        }
+
+        await DeployAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task DeployAsync(CancellationToken cancellationToken)
+    {
+        var redis = ConfigurationOptions.Parse(_garnet.ConnectionString);
+        var builder = new InProcessTestClusterBuilder(_silos);
+        builder.Options.ServiceId = _serviceId;
         if (Environment.GetEnvironmentVariable("MILVUS_TEST_LOGS") == "1")
         {
             // Diagnosing a failing run: every silo's log on the console, ours at Debug.
@@ -66,7 +113,8 @@ public sealed class InProcessMilvusCluster : IAsyncDisposable
             silo.AddRedisGrainStorageAsDefault(o => o.ConfigurationOptions = redis);
             // Stream subscriptions and the vchannel stream receivers' checkpoints.
             silo.AddRedisGrainStorage("PubSubStore", o => o.ConfigurationOptions = redis);
-            silo.AddMilvusStreaming(configuration);
+            silo.Services.AddKeyedSingleton(StreamingSiloBuilderExtensions.HistoryContainerKey, History);
+            silo.AddMilvusStreaming(_configuration);
             silo.Configure<ClusterMembershipOptions>(o =>
             {
                 o.ProbeTimeout = TimeSpan.FromMilliseconds(500);
@@ -74,7 +122,7 @@ public sealed class InProcessMilvusCluster : IAsyncDisposable
                 o.NumVotesForDeathDeclaration = 1;
                 o.TableRefreshTimeout = TimeSpan.FromSeconds(1);
             });
-            services?.Invoke(silo.Services);
+            _services?.Invoke(silo.Services);
         });
         var cluster = builder.Build();
         try
@@ -84,12 +132,11 @@ public sealed class InProcessMilvusCluster : IAsyncDisposable
         catch
         {
             await cluster.DisposeAsync().ConfigureAwait(false);
-            garnet.Dispose();
-            wal.Delete(recursive: true);
             throw;
         }
 
-        return new InProcessMilvusCluster(garnet, wal, cluster);
+        Cluster = cluster;
+        Client = new MilvusClient(cluster.Client);
     }
 
     /// <summary>Waits until the cluster has <paramref name="silos"/> active silos and every pchannel is bound to one, evenly.</summary>
@@ -121,5 +168,6 @@ public sealed class InProcessMilvusCluster : IAsyncDisposable
         await Cluster.DisposeAsync().ConfigureAwait(false);
         _garnet.Dispose();
         _wal.Delete(recursive: true);
+        await History.DeleteIfExistsAsync().ConfigureAwait(false);
     }
 }

@@ -36,6 +36,15 @@ public interface IVChannelGrain : IGrainWithStringKey
     /// <summary>Tells readers the transaction's writer is still there.</summary>
     Task KeepTransactionAliveAsync(long txnId);
 
+    /// <summary>
+    /// Writes a flush barrier and returns once history holds everything written to this vchannel before it: the
+    /// barrier's timestamp and the ids of the segments it sealed.
+    /// </summary>
+    Task<FlushResult> FlushAsync(long collectionId, Guid requestId);
+
+    /// <summary>How far this vchannel is on its way into history.</summary>
+    Task<VChannelProgress> GetProgressAsync();
+
     /// <summary>Writes a DDL message for the catalog and applies it to the vchannel's state. Not for clients.</summary>
     Task<HybridTimestamp> ApplyDdlAsync(WalMessage ddl);
 }

@@ -41,6 +41,12 @@ public enum MessageKind : byte
 
     /// <summary>A transaction's writer is still there: readers keep it open for another keep-alive.</summary>
     TxnKeepAlive = 12,
+
+    /// <summary>
+    /// A flush barrier of one collection's vchannel: history holds everything of the vchannel logged before it once
+    /// the recovery grain has passed it.
+    /// </summary>
+    Flush = 13,
 }
 
 /// <summary>A message on a vchannel, as written to its pchannel's log and delivered to subscribers.</summary>
@@ -118,3 +124,11 @@ public sealed record WriteResult(
     [property: Id(0)] long Count,
     [property: Id(1)] HybridTimestamp Ts,
     [property: Id(2)] long[]? AssignedIds = null);
+
+/// <summary>The outcome of a flush.</summary>
+/// <param name="Ts">The barrier's timestamp: history holds every write before it.</param>
+/// <param name="SegmentIds">The segments the flush sealed, by id (none if nothing was growing).</param>
+[GenerateSerializer, Immutable]
+public sealed record FlushResult(
+    [property: Id(0)] HybridTimestamp Ts,
+    [property: Id(1)] IReadOnlyList<long> SegmentIds);

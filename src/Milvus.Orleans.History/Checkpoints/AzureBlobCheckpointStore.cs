@@ -9,6 +9,7 @@ namespace Milvus.Orleans.History.Checkpoints;
 /// <summary>
 /// Checkpoints as blobs <c>checkpoints/{pchannel}.json</c> (pchannel names are the service's own, never user text),
 /// replaced by compare-and-swap on the blob's ETag, so two owners racing cannot both win and an older term never does.
+/// Within a term the position only moves forward; a newer term may start lower (its log was replaced).
 /// </summary>
 public sealed class AzureBlobCheckpointStore(BlobContainerClient container) : ICheckpointStore
 {
@@ -29,7 +30,7 @@ public sealed class AzureBlobCheckpointStore(BlobContainerClient container) : IC
                     $"pchannel '{checkpoint.PChannel}': checkpoint of term {checkpoint.Term} is fenced by term {current.Term}; it was not written.");
             }
 
-            if (current is not null && current.Position > checkpoint.Position)
+            if (current is not null && current.Term == checkpoint.Term && current.Position > checkpoint.Position)
             {
                 throw new MilvusException(
                     ErrorCode.InvalidArgument,

@@ -11,13 +11,18 @@ namespace Milvus.Orleans.History.Checkpoints;
 /// <param name="Term">The term of the owner that wrote it; an owner with an older term may not write over it.</param>
 /// <param name="Position">Where replay starts: no later than the begin of any transaction still open there.</param>
 /// <param name="Timestamp">The timestamp of the last message the history holds.</param>
-public sealed record PChannelCheckpoint(string PChannel, long Term, long Position, long Timestamp)
+/// <param name="Persisted">Partitions whose history already holds messages at or after <paramref name="Position"/>
+/// (sealed while another partition's segment was still growing): replay skips what they hold.</param>
+public sealed record PChannelCheckpoint(string PChannel, long Term, long Position, long Timestamp, IReadOnlyList<PersistedPartition>? Persisted = null)
 {
     public static PChannelCheckpoint Read(ReadOnlySpan<byte> json) =>
         JsonSerializer.Deserialize(json, CheckpointJson.Default.PChannelCheckpoint) ?? throw new InvalidDataException("An empty checkpoint.");
 
     public byte[] ToJson() => JsonSerializer.SerializeToUtf8Bytes(this, CheckpointJson.Default.PChannelCheckpoint);
 }
+
+/// <summary>How far one partition of one vchannel is in history: through the message at (<paramref name="Id"/>, <paramref name="Part"/>).</summary>
+public sealed record PersistedPartition(string VChannel, long PartitionId, long Id, int Part);
 
 [JsonSourceGenerationOptions(WriteIndented = true, PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase)]
 [JsonSerializable(typeof(PChannelCheckpoint))]

@@ -6,6 +6,7 @@ using Milvus.Orleans.Messages;
 using Milvus.Orleans.Schema;
 using Milvus.Orleans.Streaming.Configuration;
 using Milvus.Orleans.Streaming.Placement;
+using Milvus.Orleans.Streaming.Recovery;
 using Milvus.Orleans.Streaming.Tso;
 using Orleans.Concurrency;
 
@@ -30,10 +31,13 @@ internal sealed class VChannelGrain(
     private readonly DdlGate _gate = new();
     private readonly Dictionary<long, ClientTransaction> _transactions = [];
     private CollectionInfo? _collection;
+    private HybridTimestamp _lastWrite;
 
     private string VChannel => this.GetPrimaryKeyString();
 
     private IWalGrain Wal => GrainFactory.GetGrain<IWalGrain>(ChannelNames.PChannelOf(VChannel));
+
+    private IRecoveryGrain Recovery => GrainFactory.GetGrain<IRecoveryGrain>(ChannelNames.PChannelOf(VChannel));
 
     public Task<WriteResult> InsertAsync(long collectionId, string partition, RowBatch rows, Guid requestId, long txnId = 0) =>
         InTransactionAsync(txnId, collectionId, requestId, () => WriteRowsAsync(MessageKind.Insert, collectionId, partition, rows, requestId, txnId));
@@ -121,6 +125,30 @@ internal sealed class VChannelGrain(
         });
     }
 
+    public async Task<FlushResult> FlushAsync(long collectionId, Guid requestId)
+    {
+        var started = time.GetTimestamp();
+        AppendResult barrier;
+        using (await _gate.EnterDataAsync().ConfigureAwait(true))
+        {
+            await WritableAsync(collectionId, null).ConfigureAwait(true);
+            var results = await Wal.AppendAsync([new WalMessage(MessageKind.Flush, VChannel, collectionId, RequestId: requestId)]).ConfigureAwait(true);
+            barrier = results[^1];
+        }
+
+        var segments = await Recovery.WaitFlushedAsync(VChannel, barrier.Id).ConfigureAwait(true);
+        RecoveryMetrics.FlushDuration.Record(time.GetElapsedTime(started).TotalMilliseconds);
+        return new FlushResult(barrier.Ts, segments);
+    }
+
+    public async Task<VChannelProgress> GetProgressAsync()
+    {
+        await EnsureOwnedAsync().ConfigureAwait(true);
+        var progress = await Recovery.GetProgressAsync(VChannel).ConfigureAwait(true);
+        // The recovery grain knows what it has read; a write just acknowledged may not be read yet.
+        return _lastWrite > progress.LastWrite ? progress with { LastWrite = _lastWrite } : progress;
+    }
+
     public async Task<HybridTimestamp> ApplyDdlAsync(WalMessage ddl)
     {
         ArgumentNullException.ThrowIfNull(ddl);
@@ -182,6 +210,12 @@ internal sealed class VChannelGrain(
         if (txnId != 0)
         {
             Transaction(txnId).Logged(results[0].Ts, results[^1].Ts);
+        }
+
+        // A transaction's writes count once its commit makes them visible.
+        if ((txnId == 0 || messages[^1].Kind == MessageKind.CommitTxn) && results[^1].Ts > _lastWrite)
+        {
+            _lastWrite = results[^1].Ts;
         }
 
         return results[^1].Ts;

@@ -2,6 +2,7 @@ using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
 using Milvus.Orleans.Grains;
 using Milvus.Orleans.Messages;
+using Milvus.Orleans.Streaming.Buffers;
 using Milvus.Orleans.Streaming.Tso;
 using Milvus.Orleans.Wal.Storage;
 
@@ -24,6 +25,7 @@ internal sealed partial class ChannelAppender : IAsyncDisposable
     private readonly CancellationTokenSource _stopping = new();
     private readonly IWalWriter _writer;
     private readonly TimestampCache _tso;
+    private readonly BufferBudget _budget;
     private readonly MessageCodec _codec;
     private readonly TimeSpan _tickInterval;
     private readonly TimeProvider _time;
@@ -35,16 +37,18 @@ internal sealed partial class ChannelAppender : IAsyncDisposable
 
     /// <param name="writer">The log's writer, opened with the owner's term.</param>
     /// <param name="tso">Where timestamps come from.</param>
+    /// <param name="budget">The silo's bound on appends waiting for their log.</param>
     /// <param name="codec">Turns messages into records.</param>
     /// <param name="floor">A fresh timestamp from the oracle taken after the log was opened: every message of this
     /// owner gets a larger one, so timestamps keep growing across owners.</param>
     /// <param name="tickInterval">How long the channel may stay silent before a time tick is written.</param>
     /// <param name="time">The clock.</param>
     /// <param name="logger">Where failures are reported.</param>
-    public ChannelAppender(IWalWriter writer, TimestampCache tso, MessageCodec codec, HybridTimestamp floor, TimeSpan tickInterval, TimeProvider time, ILogger logger)
+    public ChannelAppender(IWalWriter writer, TimestampCache tso, BufferBudget budget, MessageCodec codec, HybridTimestamp floor, TimeSpan tickInterval, TimeProvider time, ILogger logger)
     {
         _writer = writer;
         _tso = tso;
+        _budget = budget;
         _codec = codec;
         _lastTs = floor.Value;
         _tickInterval = tickInterval;
@@ -65,17 +69,26 @@ internal sealed partial class ChannelAppender : IAsyncDisposable
     /// <summary>The last time tick: every message written later has a larger timestamp.</summary>
     public HybridTimestamp LastTimeTick => new(Volatile.Read(ref _lastTs));
 
-    /// <summary>Appends <paramref name="messages"/> contiguously; completes once they are durable.</summary>
-    public Task<IReadOnlyList<AppendResult>> AppendAsync(IReadOnlyList<WalMessage> messages)
+    /// <summary>
+    /// Appends <paramref name="messages"/> contiguously; completes once they are durable. Waits first while the
+    /// silo's appends fill their share of the buffer bound, and fails with <see cref="ErrorCode.Backpressure"/> if
+    /// no room comes in time.
+    /// </summary>
+    public async Task<IReadOnlyList<AppendResult>> AppendAsync(IReadOnlyList<WalMessage> messages)
     {
-        var pending = new PendingAppend(messages);
+        var pending = new PendingAppend(messages, messages.Sum(m => m.EstimatedBytes));
+        await _budget.EnterAppendAsync(pending.Bytes, _writer.Log, _stopping.Token).ConfigureAwait(false);
         if (!_queue.Writer.TryWrite(pending))
         {
+            _budget.LeaveAppend(pending.Bytes);
             throw Stopped();
         }
 
-        return pending.Completion.Task;
+        return await pending.Completion.Task.ConfigureAwait(false);
     }
+
+    /// <summary>Removes whole log segments before <paramref name="position"/>.</summary>
+    public ValueTask TruncateAsync(long position) => _writer.TruncateAsync(new WalPosition(position), _stopping.Token);
 
     public async ValueTask DisposeAsync()
     {
@@ -102,7 +115,7 @@ internal sealed partial class ChannelAppender : IAsyncDisposable
                 }
                 catch (TimeoutException)
                 {
-                    await WriteAsync([new PendingAppend([new WalMessage(MessageKind.TimeTick, string.Empty, 0)])]).ConfigureAwait(false);
+                    await WriteAsync([new PendingAppend([new WalMessage(MessageKind.TimeTick, string.Empty, 0)], 0)]).ConfigureAwait(false);
                     continue;
                 }
 
@@ -120,7 +133,7 @@ internal sealed partial class ChannelAppender : IAsyncDisposable
                     _queue.Reader.TryRead(out _);
                     batch.Add(next);
                     messages += next.Messages.Count;
-                    bytes += next.Messages.Sum(m => m.EstimatedBytes);
+                    bytes += next.Bytes;
                 }
 
                 await WriteAsync(batch).ConfigureAwait(false);
@@ -173,7 +186,10 @@ internal sealed partial class ChannelAppender : IAsyncDisposable
                 results[i] = new AppendResult(ids[k].Value, new HybridTimestamp(range.First.Value + (ulong)k));
             }
 
-            pending.Completion.TrySetResult(results);
+            if (pending.Completion.TrySetResult(results))
+            {
+                _budget.LeaveAppend(pending.Bytes);
+            }
         }
     }
 
@@ -181,15 +197,23 @@ internal sealed partial class ChannelAppender : IAsyncDisposable
     {
         while (_queue.Reader.TryRead(out var pending))
         {
-            pending.Completion.TrySetException(error);
+            Fail(pending, error);
         }
     }
 
-    private static void FailAll(List<PendingAppend> batch, Exception error)
+    private void FailAll(List<PendingAppend> batch, Exception error)
     {
         foreach (var pending in batch)
         {
-            pending.Completion.TrySetException(error);
+            Fail(pending, error);
+        }
+    }
+
+    private void Fail(PendingAppend pending, Exception error)
+    {
+        if (pending.Completion.TrySetException(error))
+        {
+            _budget.LeaveAppend(pending.Bytes);
         }
     }
 
@@ -199,9 +223,12 @@ internal sealed partial class ChannelAppender : IAsyncDisposable
     [LoggerMessage(Level = LogLevel.Warning, Message = "pchannel {PChannel} (term {Term}) stopped after a failed append")]
     private static partial void LogStopped(ILogger logger, string pchannel, long term, Exception exception);
 
-    private sealed class PendingAppend(IReadOnlyList<WalMessage> messages)
+    private sealed class PendingAppend(IReadOnlyList<WalMessage> messages, long bytes)
     {
         public IReadOnlyList<WalMessage> Messages { get; } = messages;
+
+        /// <summary>Its estimated size, held in the buffer budget from admission until written or failed.</summary>
+        public long Bytes { get; } = bytes;
 
         public TaskCompletionSource<IReadOnlyList<AppendResult>> Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
     }

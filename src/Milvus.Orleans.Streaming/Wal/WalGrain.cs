@@ -2,6 +2,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Milvus.Orleans.Grains;
 using Milvus.Orleans.Messages;
+using Milvus.Orleans.Streaming.Buffers;
 using Milvus.Orleans.Streaming.Configuration;
 using Milvus.Orleans.Streaming.Placement;
 using Milvus.Orleans.Streaming.Tso;
@@ -21,6 +22,7 @@ internal sealed partial class WalGrain(
     ChannelDirectory directory,
     IWalStorage storage,
     TimestampCache tso,
+    BufferBudget budget,
     MessageCodec codec,
     ILocalSiloDetails silo,
     IOptions<StreamingOptions> options,
@@ -30,6 +32,8 @@ internal sealed partial class WalGrain(
     private Task<ChannelAppender>? _opening;
 
     private string PChannel => this.GetPrimaryKeyString();
+
+    private IRecoveryGrain Recovery => GrainFactory.GetGrain<IRecoveryGrain>(PChannel);
 
     public async Task<IReadOnlyList<AppendResult>> AppendAsync(IReadOnlyList<WalMessage> messages)
     {
@@ -55,7 +59,7 @@ internal sealed partial class WalGrain(
         }
     }
 
-    public Task ReleaseAsync(long term)
+    public async Task ReleaseAsync(long term)
     {
         if (_opening is { IsCompletedSuccessfully: true } opened && opened.Result.Term < term)
         {
@@ -63,7 +67,15 @@ internal sealed partial class WalGrain(
             this.MigrateOnIdle();
         }
 
-        return Task.CompletedTask;
+        await Recovery.ReleaseAsync(term).ConfigureAwait(true);
+    }
+
+    public async Task TruncateAsync(long term, long position)
+    {
+        if (_opening is { IsCompletedSuccessfully: true } opened && opened.Result.Term == term)
+        {
+            await opened.Result.TruncateAsync(position).ConfigureAwait(true);
+        }
     }
 
     public async Task<WalChannelState> GetStateAsync()
@@ -118,11 +130,13 @@ internal sealed partial class WalGrain(
             throw new MilvusException(ErrorCode.WrongTerm, $"pchannel '{PChannel}': {ex.Message} The coordinator moves past it; retry.");
         }
 
-        // A fresh timestamp from the oracle, taken after the older owner was fenced: above all it ever wrote.
+        // A fresh timestamp from the oracle, taken after the older owner was fenced: above all it ever wrote. Then
+        // the log is taken again from its checkpoint into memory before it takes a write.
         TimestampRange floor;
         try
         {
             floor = await GrainFactory.GetGrain<ITsoGrain>(0).AllocateAsync(1).ConfigureAwait(true);
+            await Recovery.StartAsync(binding.Term, writer.DurableEnd.Value).ConfigureAwait(true);
         }
         catch
         {
@@ -131,7 +145,7 @@ internal sealed partial class WalGrain(
         }
 
         LogOpened(logger, PChannel, binding.Term, writer.DurableEnd.Value);
-        return new ChannelAppender(writer, tso, codec, floor.First, TimeSpan.FromMilliseconds(options.Value.TimeTickMs), time, logger);
+        return new ChannelAppender(writer, tso, budget, codec, floor.First, TimeSpan.FromMilliseconds(options.Value.TimeTickMs), time, logger);
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "pchannel {PChannel} opened in term {Term} at {DurableEnd}")]

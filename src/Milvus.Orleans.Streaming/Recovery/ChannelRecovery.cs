@@ -1,0 +1,380 @@
+using Microsoft.Extensions.Logging;
+using Milvus.Orleans.Grains;
+using Milvus.Orleans.History.Checkpoints;
+using Milvus.Orleans.History.Segments;
+using Milvus.Orleans.Messages;
+using Milvus.Orleans.Streaming.Buffers;
+using Milvus.Orleans.Streaming.Wal;
+using Milvus.Orleans.Wal.Storage;
+
+namespace Milvus.Orleans.Streaming.Recovery;
+
+/// <summary>What a pchannel's recovery needs from the silo.</summary>
+internal sealed record RecoveryServices(
+    IWalStorage Storage,
+    MessageCodec Codec,
+    IHistoryStore History,
+    ICheckpointStore Checkpoints,
+    SealPolicy Policy,
+    BufferBudget Budget,
+    bool WalEnabled,
+    bool RecoveryErrorIgnore,
+    IGrainFactory Grains,
+    TimeProvider Time,
+    ILogger Logger);
+
+/// <summary>
+/// One term's reading of a pchannel's log into history, on the thread pool: from the checkpoint, through the
+/// <see cref="ChannelHistory"/>, writing each sealed segment and then a checkpoint, and truncating the log behind
+/// it. A failure starts it again from the last checkpoint (what was growing is rebuilt by the replay), until the
+/// term ends: a checkpoint of a newer term fences it.
+/// </summary>
+internal sealed partial class ChannelRecovery : IAsyncDisposable
+{
+    private const int CheckpointEveryMessages = 100;
+    private static readonly TimeSpan CheckpointInterval = TimeSpan.FromSeconds(10);
+    private static readonly TimeSpan RetryDelay = TimeSpan.FromMilliseconds(500);
+
+    private readonly string _pchannel;
+    private readonly RecoveryServices _services;
+    private readonly TaskCompletionSource _replayed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly CancellationTokenSource _stop = new();
+    private readonly Lock _gate = new();
+    private readonly List<FlushWaiter> _waiters = [];
+    private readonly Task _running;
+    private ChannelHistory _history;
+    private long _accounted;
+
+    public ChannelRecovery(string pchannel, long term, long durableEnd, RecoveryServices services)
+    {
+        _pchannel = pchannel;
+        Term = term;
+        _services = services;
+        _history = new ChannelHistory(pchannel, services.Policy, null);
+        _running = Task.Run(() => RunAsync(durableEnd), CancellationToken.None);
+    }
+
+    public long Term { get; }
+
+    /// <summary>Completes once everything before the durable end the log was opened at was taken again.</summary>
+    public Task Replayed => _replayed.Task;
+
+    public Task<long[]> WaitFlushedAsync(string vchannel, long flushId)
+    {
+        lock (_gate)
+        {
+            if (_history.TryGetFlush(vchannel, flushId, out var segments))
+            {
+                return Task.FromResult(segments);
+            }
+
+            var waiter = new FlushWaiter(vchannel, flushId);
+            _waiters.Add(waiter);
+            return waiter.Done.Task;
+        }
+    }
+
+    public VChannelProgress Progress(string vchannel)
+    {
+        lock (_gate)
+        {
+            return _history.Progress(vchannel);
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _stop.CancelAsync().ConfigureAwait(false);
+        await _running.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        _stop.Dispose();
+        lock (_gate)
+        {
+            Account(null);
+        }
+
+        FailWaiters(new MilvusException(ErrorCode.ChannelNotReady, $"pchannel '{_pchannel}' stopped recovering in term {Term}; retry the flush."));
+    }
+
+    private async Task RunAsync(long durableEnd)
+    {
+        var stop = _stop.Token;
+        while (!stop.IsCancellationRequested)
+        {
+            try
+            {
+                await ReadAsync(durableEnd, stop).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (stop.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (MilvusException ex) when (ex.Code is ErrorCode.Fenced or ErrorCode.RecoveryFailed)
+            {
+                Stop(ex);
+                return;
+            }
+            catch (WalCorruptException ex)
+            {
+                // The storage skips corrupt records itself under RecoveryErrorIgnore; it throws only when told not to.
+                Stop(new MilvusException(
+                    ErrorCode.RecoveryFailed,
+                    $"pchannel '{_pchannel}': {ex.Message} Until then the pchannel takes no writes."));
+                return;
+            }
+            catch (Exception ex)
+            {
+                // Storage briefly unreachable, or the log moving: start again from the last checkpoint.
+                LogRestarting(_services.Logger, _pchannel, Term, ex);
+                await Task.Delay(RetryDelay, _services.Time, stop).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            }
+        }
+    }
+
+    private void Stop(MilvusException reason)
+    {
+        LogStopped(_services.Logger, _pchannel, Term, reason);
+        _replayed.TrySetException(reason);
+        FailWaiters(reason);
+    }
+
+    private async Task ReadAsync(long durableEnd, CancellationToken stop)
+    {
+        var services = _services;
+        var checkpoint = await services.Checkpoints.ReadAsync(_pchannel, stop).ConfigureAwait(false);
+        if (checkpoint is not null && checkpoint.Term != Term && !services.WalEnabled)
+        {
+            // Without the WAL the log lives in its owner's memory: an earlier owner's unflushed writes went with it,
+            // and its positions mean nothing in this log.
+            checkpoint = checkpoint with { Position = durableEnd, Persisted = null };
+        }
+        else if (checkpoint is not null && checkpoint.Position > durableEnd)
+        {
+            Lost($"the log ends at {durableEnd}, before its checkpoint at {checkpoint.Position}");
+            checkpoint = checkpoint with { Position = 0, Persisted = null };
+        }
+
+        var history = new ChannelHistory(_pchannel, services.Policy, checkpoint);
+        lock (_gate)
+        {
+            _history = history;
+            Account(history);
+        }
+
+        var from = history.Resume;
+        LogReplaying(services.Logger, _pchannel, Term, from, durableEnd);
+        var started = services.Time.GetTimestamp();
+        var written = checkpoint;
+        var truncated = 0L;
+        var dirty = 0;
+        var lastCheckpoint = started;
+        if (from >= durableEnd)
+        {
+            _replayed.TrySetResult();
+        }
+
+        var first = true;
+        await foreach (var record in services.Storage.ReadAsync(_pchannel, new WalPosition(from), follow: true, stop).ConfigureAwait(false))
+        {
+            if (first && record.Id.Value > from)
+            {
+                Lost($"records {from}..{record.Id.Value} are gone from the log although the checkpoint (or its absence) says history does not hold them");
+            }
+
+            first = false;
+            if (!_replayed.Task.IsCompleted)
+            {
+                RecoveryMetrics.Replayed.Add(1);
+            }
+
+            var sealedNow = await TakeAsync(history, record, stop).ConfigureAwait(false);
+            dirty++;
+            lock (_gate)
+            {
+                Account(history);
+                // Over the silo's bound: this pchannel gives up its largest growing segment (written just below).
+                if (services.Budget.GrowingOverLimit && history.SealLargest() is { } largest)
+                {
+                    sealedNow.Add(largest);
+                    Account(history);
+                    LogPressureSeal(services.Logger, _pchannel, largest.Key.CollectionId, largest.Key.PartitionId, largest.Key.SegmentId, services.Budget.Growing);
+                }
+            }
+
+            foreach (var segment in sealedNow)
+            {
+                var manifest = await services.History.WriteSegmentAsync(segment, stop).ConfigureAwait(false);
+                RecoveryMetrics.SegmentsWritten.Add(1);
+                LogSegmentWritten(services.Logger, _pchannel, manifest.CollectionId, manifest.PartitionId, manifest.SegmentId, manifest.Rows, manifest.Deletes);
+            }
+
+            lock (_gate)
+            {
+                history.Written();
+                Account(history);
+            }
+
+            if (sealedNow.Count > 0 || dirty >= CheckpointEveryMessages || services.Time.GetElapsedTime(lastCheckpoint) >= CheckpointInterval)
+            {
+                PChannelCheckpoint next;
+                lock (_gate)
+                {
+                    next = history.Checkpoint(Term);
+                }
+
+                if (!SameCheckpoint(written, next))
+                {
+                    await services.Checkpoints.WriteAsync(next, stop).ConfigureAwait(false);
+                    written = next;
+                }
+
+                (dirty, lastCheckpoint) = (0, services.Time.GetTimestamp());
+                if (_replayed.Task.IsCompleted && next.Position > truncated)
+                {
+                    truncated = await TruncateAsync(next.Position, truncated).ConfigureAwait(false);
+                }
+            }
+
+            if (record.Next.Value >= durableEnd && _replayed.TrySetResult())
+            {
+                var elapsed = services.Time.GetElapsedTime(started);
+                LogReplayed(services.Logger, _pchannel, Term, from, durableEnd, elapsed.TotalMilliseconds);
+            }
+
+            CompleteWaiters(history);
+        }
+    }
+
+    /// <summary>Brings the silo's budget to what <paramref name="history"/> holds (the one being read, or a new one).</summary>
+    private void Account(ChannelHistory? history)
+    {
+        var held = history?.HeldBytes ?? 0;
+        _services.Budget.AddGrowing(held - _accounted);
+        _accounted = held;
+    }
+
+    private async Task<List<SealedSegment>> TakeAsync(ChannelHistory history, WalRecord record, CancellationToken stop)
+    {
+        LoggedMessage message;
+        try
+        {
+            message = _services.Codec.Decode(record);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            Lost($"record {record.Id.Value} cannot be read ({ex.Message})");
+            RecoveryMetrics.Skipped.Add(1);
+            lock (_gate)
+            {
+                history.Pass(record.Id.Value, record.Next.Value);
+            }
+
+            return [];
+        }
+
+        if (history.Unknown(message) is { } collectionId)
+        {
+            var collection = await _services.Grains.GetGrain<ICatalogGrain>(0).GetCollectionAsync(collectionId).WaitAsync(stop).ConfigureAwait(false);
+            history.Learn(collectionId, collection);
+        }
+
+        lock (_gate)
+        {
+            return [.. history.Take(message, _services.Time.GetUtcNow())];
+        }
+    }
+
+    /// <summary>History would miss something: go on past it (reported) under RecoveryErrorIgnore, else stop the channel.</summary>
+    private void Lost(string what)
+    {
+        if (!_services.RecoveryErrorIgnore)
+        {
+            throw new MilvusException(
+                ErrorCode.RecoveryFailed,
+                $"pchannel '{_pchannel}': {what}. Milvus:Wal:RecoveryErrorIgnore is false, so the pchannel takes no writes; set it to true to go on without that data.");
+        }
+
+        LogLost(_services.Logger, _pchannel, what);
+    }
+
+    private async Task<long> TruncateAsync(long position, long truncated)
+    {
+        try
+        {
+            await _services.Grains.GetGrain<IWalGrain>(_pchannel).TruncateAsync(Term, position).ConfigureAwait(false);
+            return position;
+        }
+        catch (Exception ex)
+        {
+            // The log keeps a little more until the next checkpoint; nothing is lost.
+            LogTruncateFailed(_services.Logger, _pchannel, position, ex);
+            return truncated;
+        }
+    }
+
+    private static bool SameCheckpoint(PChannelCheckpoint? written, PChannelCheckpoint next) =>
+        written is not null
+        && written.Term == next.Term
+        && written.Position == next.Position
+        && written.Timestamp == next.Timestamp
+        && (written.Persisted ?? []).SequenceEqual(next.Persisted ?? []);
+
+    private void CompleteWaiters(ChannelHistory history)
+    {
+        lock (_gate)
+        {
+            for (var i = _waiters.Count - 1; i >= 0; i--)
+            {
+                var waiter = _waiters[i];
+                if (history.TryGetFlush(waiter.VChannel, waiter.FlushId, out var segments) || waiter.FlushId <= history.WrittenThrough)
+                {
+                    // A flush taken before this reading began (it restarted from a later checkpoint) sealed segments
+                    // already in history; their ids are not known any more.
+                    waiter.Done.TrySetResult(segments ?? []);
+                    _waiters.RemoveAt(i);
+                }
+            }
+        }
+    }
+
+    private void FailWaiters(Exception exception)
+    {
+        lock (_gate)
+        {
+            foreach (var waiter in _waiters)
+            {
+                waiter.Done.TrySetException(exception);
+            }
+
+            _waiters.Clear();
+        }
+    }
+
+    private sealed record FlushWaiter(string VChannel, long FlushId)
+    {
+        public TaskCompletionSource<long[]> Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "pchannel {PChannel} (term {Term}): replaying the log from {From} to {DurableEnd}")]
+    private static partial void LogReplaying(ILogger logger, string pchannel, long term, long from, long durableEnd);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "pchannel {PChannel} (term {Term}): replayed {From}..{DurableEnd} in {Ms:F0} ms")]
+    private static partial void LogReplayed(ILogger logger, string pchannel, long term, long from, long durableEnd, double ms);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "pchannel {PChannel}: segment {CollectionId}/{PartitionId}/{SegmentId} written ({Rows} rows, {Deletes} deletes)")]
+    private static partial void LogSegmentWritten(ILogger logger, string pchannel, long collectionId, long partitionId, long segmentId, int rows, int deletes);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "pchannel {PChannel}: segment {CollectionId}/{PartitionId}/{SegmentId} sealed under memory pressure ({Held} bytes held by the silo)")]
+    private static partial void LogPressureSeal(ILogger logger, string pchannel, long collectionId, long partitionId, long segmentId, long held);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "pchannel {PChannel}: {What}; going on without it (Milvus:Wal:RecoveryErrorIgnore)")]
+    private static partial void LogLost(ILogger logger, string pchannel, string what);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "pchannel {PChannel} (term {Term}): recovery failed; starting again from the checkpoint")]
+    private static partial void LogRestarting(ILogger logger, string pchannel, long term, Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "pchannel {PChannel} (term {Term}): recovery stopped")]
+    private static partial void LogStopped(ILogger logger, string pchannel, long term, Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "pchannel {PChannel}: truncating the log up to {Position} failed")]
+    private static partial void LogTruncateFailed(ILogger logger, string pchannel, long position, Exception exception);
+}

@@ -1,0 +1,105 @@
+using System.Diagnostics.CodeAnalysis;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Milvus.Orleans.Grains;
+using Milvus.Orleans.Streaming.Buffers;
+using Milvus.Orleans.History.Checkpoints;
+using Milvus.Orleans.History.Segments;
+using Milvus.Orleans.Streaming.Configuration;
+using Milvus.Orleans.Streaming.Placement;
+using Milvus.Orleans.Streaming.Wal;
+using Milvus.Orleans.Wal;
+using Milvus.Orleans.Wal.Storage;
+using Orleans.Concurrency;
+
+namespace Milvus.Orleans.Streaming.Recovery;
+
+/// <summary>
+/// A pchannel's way into history, on the silo of its <see cref="WalGrain"/>, which starts it in each term it opens
+/// the log in and waits for its replay before taking writes. Stays active for as long as the silo owns the pchannel.
+/// </summary>
+[ChannelPlacement]
+[Reentrant]
+[SuppressMessage("Reliability", "CA1001", Justification = "A grain's life ends in OnDeactivateAsync, which stops and disposes the recovery.")]
+internal sealed partial class RecoveryGrain(
+    ChannelDirectory directory,
+    IWalStorage storage,
+    MessageCodec codec,
+    IHistoryStore history,
+    ICheckpointStore checkpoints,
+    BufferBudget budget,
+    IOptions<SegmentOptions> segmentOptions,
+    IOptions<WalOptions> walOptions,
+    ILocalSiloDetails silo,
+    TimeProvider time,
+    ILogger<RecoveryGrain> logger) : Grain, IRecoveryGrain
+{
+    private ChannelRecovery? _recovery;
+
+    private string PChannel => this.GetPrimaryKeyString();
+
+    public async Task StartAsync(long term, long durableEnd)
+    {
+        if (_recovery is null || _recovery.Term < term)
+        {
+            // Another silo's copy answering here would read the log beside its owner: send the owner's call on.
+            var binding = await directory.GetFreshBindingAsync(PChannel).ConfigureAwait(true);
+            if (binding is null || binding.Silo != silo.SiloAddress || binding.Term != term)
+            {
+                this.MigrateOnIdle();
+                throw new MilvusException(ErrorCode.ChannelNotReady, $"pchannel '{PChannel}': recovery for term {term} is not on silo {silo.SiloAddress}; retry.");
+            }
+
+            // Checked again: another call of the same start may have got here while this one waited.
+            if (_recovery is null || _recovery.Term < term)
+            {
+                var older = _recovery;
+                LogStarting(logger, PChannel, term);
+                _recovery = new ChannelRecovery(PChannel, term, durableEnd, new RecoveryServices(
+                    storage, codec, history, checkpoints, new SealPolicy(segmentOptions.Value), budget, walOptions.Value.Enable, walOptions.Value.RecoveryErrorIgnore, GrainFactory, time, logger));
+                DelayDeactivation(Timeout.InfiniteTimeSpan);
+                if (older is not null)
+                {
+                    await older.DisposeAsync().ConfigureAwait(true);
+                }
+            }
+        }
+
+        if (_recovery.Term > term)
+        {
+            throw new MilvusException(ErrorCode.WrongTerm, $"pchannel '{PChannel}' recovers in term {_recovery.Term}, past {term}; retry.");
+        }
+
+        await _recovery.Replayed.ConfigureAwait(true);
+    }
+
+    public async Task ReleaseAsync(long term)
+    {
+        if (_recovery is { } recovery && recovery.Term < term)
+        {
+            _recovery = null;
+            await recovery.DisposeAsync().ConfigureAwait(true);
+            this.MigrateOnIdle();
+        }
+    }
+
+    public Task<long[]> WaitFlushedAsync(string vchannel, long flushId) =>
+        Running().WaitFlushedAsync(vchannel, flushId);
+
+    public Task<VChannelProgress> GetProgressAsync(string vchannel) => Task.FromResult(Running().Progress(vchannel));
+
+    public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    {
+        if (_recovery is { } recovery)
+        {
+            _recovery = null;
+            await recovery.DisposeAsync().ConfigureAwait(true);
+        }
+    }
+
+    private ChannelRecovery Running() => _recovery
+        ?? throw new MilvusException(ErrorCode.ChannelNotReady, $"pchannel '{PChannel}' is not being recovered on silo {silo.SiloAddress} yet; retry.");
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "pchannel {PChannel}: recovery starts in term {Term}")]
+    private static partial void LogStarting(ILogger logger, string pchannel, long term);
+}

@@ -1,0 +1,95 @@
+using Milvus.Orleans.Data;
+using Milvus.Orleans.Streaming.Tests.Collections;
+
+namespace Milvus.Orleans.Streaming.Tests.Recovery;
+
+/// <summary>The log into history through the recovery grains, on two silos, read back from the history container.</summary>
+public sealed class RecoveryTests() : ClusterTests(2)
+{
+    [Fact]
+    public async Task FlushAsync_AfterInsertsAndDeletes_ReturnsOnceHistoryHoldsEveryRowAndDeleteOnce()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var client = TestCluster.Client;
+        var info = await client.CreateCollectionAsync(TestRows.Schema("flushed", shards: 2), ct);
+        for (var batch = 0; batch < 10; batch++)
+        {
+            await client.InsertAsync("flushed", TestRows.Rows(batch * 100, 100), cancellationToken: ct);
+        }
+
+        await client.DeleteAsync("flushed", PrimaryKeys.Of([.. Enumerable.Range(0, 10).Select(i => (long)i * 7)]), cancellationToken: ct);
+
+        var flushed = await client.FlushAsync("flushed", ct);
+
+        var history = await HistoryContents.ReadAsync(TestCluster.History, info, ct);
+        Assert.Equal(flushed.SegmentIds.Order(), history.Segments.Select(s => s.SegmentId).Order());
+        Assert.Equal(2, flushed.SegmentIds.Count);
+        Assert.Equal(Enumerable.Range(0, 1000).Select(i => (long)i), history.Rows.Select(r => r.Key).Order());
+        Assert.Equal(Enumerable.Range(0, 10).Select(i => (long)i * 7), history.Deletes.Select(d => d.Key).Order());
+        Assert.Equal(990, history.LiveKeys.Length);
+        var state = await client.GetFlushStateAsync("flushed", ct);
+        Assert.Equal(2, state.Count);
+        Assert.All(state, shard => Assert.True(shard.IsFlushed, $"{shard} is not flushed"));
+        Assert.All(state, shard => Assert.True(shard.LastWrite <= flushed.Ts && shard.Persisted >= shard.LastWrite));
+    }
+
+    [Fact]
+    public async Task FlushAsync_OfOneCollection_LeavesTheOthersGrowing()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var client = TestCluster.Client;
+        var one = await client.CreateCollectionAsync(TestRows.Schema("one", shards: 1), ct);
+        var other = await client.CreateCollectionAsync(TestRows.Schema("other", shards: 1), ct);
+        await client.InsertAsync("one", TestRows.Rows(0, 50), cancellationToken: ct);
+        await client.InsertAsync("other", TestRows.Rows(0, 60), cancellationToken: ct);
+
+        await client.FlushAsync("one", ct);
+
+        Assert.Equal(50, (await HistoryContents.ReadAsync(TestCluster.History, one, ct)).Rows.Count);
+        Assert.Empty((await HistoryContents.ReadAsync(TestCluster.History, other, ct)).Segments);
+        var otherState = Assert.Single(await client.GetFlushStateAsync("other", ct));
+        Assert.False(otherState.IsFlushed);
+        Assert.True(otherState.Applied >= otherState.LastWrite);
+    }
+
+    [Fact]
+    public async Task RestartAsync_WithRowsOnlyInTheLog_RebuildsThemSoAFlushWritesEveryRowExactlyOnce()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var client = TestCluster.Client;
+        var info = await client.CreateCollectionAsync(TestRows.Schema("restarted", shards: 2), ct);
+        await client.InsertAsync("restarted", TestRows.Rows(0, 500), cancellationToken: ct);
+        var first = await client.FlushAsync("restarted", ct);
+        await client.InsertAsync("restarted", TestRows.Rows(500, 300), cancellationToken: ct);
+        await client.UpsertAsync("restarted", TestRows.Rows(0, 5), cancellationToken: ct);
+        await client.DeleteAsync("restarted", PrimaryKeys.Of(499L, 500L), cancellationToken: ct);
+
+        await TestCluster.RestartAsync(cancellationToken: ct);
+        var second = await TestCluster.Client.FlushAsync(cancellationToken: ct);
+
+        var history = await HistoryContents.ReadAsync(TestCluster.History, info, ct);
+        Assert.Equal(first.SegmentIds.Concat(second["restarted"].SegmentIds).Order(), history.Segments.Select(s => s.SegmentId).Order());
+        Assert.Equal(805, history.Rows.Count);
+        // The upsert hides the first rows 0..4 and adds new ones; the delete hides 499 and 500; nothing is there twice.
+        Assert.Equal(Enumerable.Range(0, 800).Select(i => (long)i).Where(k => k is not (499 or 500)), history.LiveKeys);
+    }
+
+    [Fact]
+    public async Task RestartAsync_WhenACollectionWasDroppedInTheReplayedLog_RecoversTheOthers()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var client = TestCluster.Client;
+        var dropped = await client.CreateCollectionAsync(TestRows.Schema("dropped", shards: 1), ct);
+        var kept = await client.CreateCollectionAsync(TestRows.Schema("kept", shards: 1), ct);
+        await client.InsertAsync("dropped", TestRows.Rows(0, 40), cancellationToken: ct);
+        await client.InsertAsync("kept", TestRows.Rows(0, 30), cancellationToken: ct);
+        await client.DropCollectionAsync("dropped", ct);
+
+        await TestCluster.RestartAsync(cancellationToken: ct);
+        var flushed = await TestCluster.Client.FlushAsync(cancellationToken: ct);
+
+        Assert.Equal(["kept"], flushed.Keys);
+        Assert.Equal(Enumerable.Range(0, 30).Select(i => (long)i), (await HistoryContents.ReadAsync(TestCluster.History, kept, ct)).LiveKeys);
+        Assert.Empty((await HistoryContents.ReadAsync(TestCluster.History, dropped, ct)).Segments);
+    }
+}
