@@ -92,10 +92,12 @@ internal static class LocalServices
             azurite.WaitForCompletion(install);
         }
 
+        // The address, not the endpoint's "localhost" URL: the Azure SDK reads account/container/blob from the path only
+        // for an IP host, and for a named one it would take the account for the container (blob names lose a level).
         var connectionString = builder.AddConnectionString(
             name,
             ReferenceExpression.Create(
-                $"DefaultEndpointsProtocol=http;AccountName={AzuriteAccount};AccountKey={AzuriteKey};BlobEndpoint={endpoint.Property(EndpointProperty.Url)}/{AzuriteAccount};"));
+                $"DefaultEndpointsProtocol=http;AccountName={AzuriteAccount};AccountKey={AzuriteKey};BlobEndpoint=http://127.0.0.1:{endpoint.Property(EndpointProperty.Port)}/{AzuriteAccount};"));
         return new(connectionString, azurite);
     }
 

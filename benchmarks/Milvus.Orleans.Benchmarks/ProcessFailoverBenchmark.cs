@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Globalization;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Milvus.Orleans.Channels;
@@ -23,6 +22,7 @@ internal static class ProcessFailoverBenchmark
     public static async Task RunAsync(int kills, TextWriter output)
     {
         using var garnet = new EmbeddedGarnet();
+        var azurite = await SharedAzurite.GetAsync();
         var wal = Directory.CreateTempSubdirectory("milvus-failover-wal-");
         var clusterId = $"failover-{Guid.NewGuid():N}";
         var silos = new List<SiloProcess>();
@@ -30,7 +30,7 @@ internal static class ProcessFailoverBenchmark
         {
             for (var i = 0; i < 3; i++)
             {
-                silos.Add(SiloProcess.Start(garnet.ConnectionString, clusterId, wal.FullName));
+                silos.Add(SiloProcess.Start(SiloProcess.Environment(garnet.ConnectionString, azurite.ConnectionString, clusterId, wal.FullName)));
             }
 
             var clientBuilder = Host.CreateApplicationBuilder();
@@ -63,7 +63,7 @@ internal static class ProcessFailoverBenchmark
 
                 silos.Remove(victim);
                 victim.Dispose();
-                silos.Add(SiloProcess.Start(garnet.ConnectionString, clusterId, wal.FullName));
+                silos.Add(SiloProcess.Start(SiloProcess.Environment(garnet.ConnectionString, azurite.ConnectionString, clusterId, wal.FullName)));
                 await WaitForBalancedAsync(client, silos, TimeSpan.FromSeconds(120));
             }
 
@@ -109,75 +109,6 @@ internal static class ProcessFailoverBenchmark
             }
 
             await Task.Delay(100);
-        }
-    }
-
-    /// <summary>One silo host process, configured the way the AppHost configures it.</summary>
-    private sealed class SiloProcess : IDisposable
-    {
-        private readonly Process _process;
-
-        private SiloProcess(Process process, int siloPort)
-        {
-            _process = process;
-            SiloPort = siloPort;
-        }
-
-        public int SiloPort { get; }
-
-        public static SiloProcess Start(string redis, string clusterId, string walPath)
-        {
-            var siloPort = LoopbackPorts.Free();
-            var start = new ProcessStartInfo("dotnet", [SiloAssemblyPath()])
-            {
-                RedirectStandardOutput = true,
-                RedirectStandardError = true,
-                Environment =
-                {
-                    ["ConnectionStrings__redis"] = redis,
-                    ["ConnectionStrings__blobs"] = "UseDevelopmentStorage=true",
-                    ["Orleans__Clustering__ProviderType"] = "Redis",
-                    ["Orleans__Clustering__ServiceKey"] = "redis",
-                    ["Orleans__GrainStorage__Default__ProviderType"] = "Redis",
-                    ["Orleans__GrainStorage__Default__ServiceKey"] = "redis",
-                    ["Orleans__GrainStorage__PubSubStore__ProviderType"] = "Redis",
-                    ["Orleans__GrainStorage__PubSubStore__ServiceKey"] = "redis",
-                    ["Orleans__ClusterId"] = clusterId,
-                    ["Orleans__ServiceId"] = MilvusClientOptions.DefaultServiceId,
-                    ["Orleans__Endpoints__SiloPort"] = siloPort.ToString(CultureInfo.InvariantCulture),
-                    ["Orleans__Endpoints__GatewayPort"] = LoopbackPorts.Free().ToString(CultureInfo.InvariantCulture),
-                    ["Orleans__Endpoints__AdvertisedIPAddress"] = "127.0.0.1",
-                    ["Milvus__Wal__Path"] = walPath,
-                    ["ASPNETCORE_URLS"] = "http://127.0.0.1:0",
-                },
-            };
-            var process = Process.Start(start)!;
-            // Drain the pipes so the silo never blocks on a full one.
-            process.OutputDataReceived += (_, _) => { };
-            process.ErrorDataReceived += (_, _) => { };
-            process.BeginOutputReadLine();
-            process.BeginErrorReadLine();
-            return new SiloProcess(process, siloPort);
-        }
-
-        /// <summary>The silo host built in this benchmark's configuration (bin/{Configuration}/{framework}).</summary>
-        private static string SiloAssemblyPath()
-        {
-            var output = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar));
-            return Path.Combine(AzuriteServer.RepositoryRoot(), "src", "Milvus.Orleans.Silo", "bin", output.Parent!.Name, output.Name, "Milvus.Orleans.Silo.dll");
-        }
-
-        /// <summary>SIGKILL: no shutdown, no goodbye to the cluster.</summary>
-        public void Kill() => _process.Kill(entireProcessTree: true);
-
-        public void Dispose()
-        {
-            if (!_process.HasExited)
-            {
-                _process.Kill(entireProcessTree: true);
-            }
-
-            _process.Dispose();
         }
     }
 }

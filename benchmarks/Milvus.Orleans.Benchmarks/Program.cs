@@ -1,6 +1,6 @@
 using Milvus.Orleans.Benchmarks;
 
-// Usage: wal|streaming|failover [--quick]. Prints key=value lines; docs/benchmarks.md records them with the machine.
+// Usage: wal|streaming|failover|recovery [--quick]. Prints key=value lines; docs/benchmarks.md records them with the machine.
 var quick = args.Contains("--quick");
 switch (args)
 {
@@ -13,7 +13,10 @@ switch (args)
     case ["streaming", ..]:
         await StreamingBenchmark.RunAsync(quick ? TimeSpan.FromSeconds(5) : TimeSpan.FromSeconds(20), kills: quick ? 5 : 9, Console.Out);
         return 0;
+    case ["recovery", ..]:
+        await RecoveryBenchmark.RunAsync(rows: quick ? 100_000 : 1_000_000, Console.Out);
+        return 0;
     default:
-        await Console.Error.WriteLineAsync("usage: Milvus.Orleans.Benchmarks wal|streaming|failover [--quick]");
+        await Console.Error.WriteLineAsync("usage: Milvus.Orleans.Benchmarks wal|streaming|failover|recovery [--quick]");
         return 2;
 }

@@ -2,7 +2,6 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
-using System.Text;
 using Azure.Storage.Blobs;
 
 namespace Milvus.Orleans.Testing;
@@ -26,11 +25,14 @@ public sealed class AzuriteServer : IAsyncDisposable
     {
         _process = process;
         _data = data;
-        Service = new BlobServiceClient(
-            $"DefaultEndpointsProtocol=http;AccountName={Account};AccountKey={Key};BlobEndpoint=http://127.0.0.1:{port}/{Account};");
+        ConnectionString = $"DefaultEndpointsProtocol=http;AccountName={Account};AccountKey={Key};BlobEndpoint=http://127.0.0.1:{port}/{Account};";
+        Service = new BlobServiceClient(ConnectionString);
     }
 
     public BlobServiceClient Service { get; }
+
+    /// <summary>The connection string of its blob service, for processes the test starts.</summary>
+    public string ConnectionString { get; }
 
     public static async Task<AzuriteServer> StartAsync()
     {
@@ -166,45 +168,5 @@ public sealed class AzuriteServer : IAsyncDisposable
         }
 
         return false;
-    }
-
-    /// <summary>Drains a process' stdout and stderr (so a full pipe never blocks it) and keeps the last of them.</summary>
-    private sealed class ProcessOutput
-    {
-        private const int Keep = 4000;
-        private readonly StringBuilder _text = new();
-
-        public ProcessOutput(Process process)
-        {
-            process.OutputDataReceived += (_, line) => Append(line.Data);
-            process.ErrorDataReceived += (_, line) => Append(line.Data);
-            process.BeginOutputReadLine();
-            process.BeginErrorReadLine();
-        }
-
-        public override string ToString()
-        {
-            lock (_text)
-            {
-                return _text.Length == 0 ? "(none)" : _text.ToString();
-            }
-        }
-
-        private void Append(string? line)
-        {
-            if (line is null)
-            {
-                return;
-            }
-
-            lock (_text)
-            {
-                _text.AppendLine(line);
-                if (_text.Length > Keep)
-                {
-                    _text.Remove(0, _text.Length - Keep);
-                }
-            }
-        }
     }
 }

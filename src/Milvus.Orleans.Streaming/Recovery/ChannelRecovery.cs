@@ -92,7 +92,10 @@ internal sealed partial class ChannelRecovery : IAsyncDisposable
             Account(null);
         }
 
-        FailWaiters(new MilvusException(ErrorCode.ChannelNotReady, $"pchannel '{_pchannel}' stopped recovering in term {Term}; retry the flush."));
+        // An owner still waiting for this term's replay must not wait forever: the pchannel moved on.
+        var stopped = new MilvusException(ErrorCode.ChannelNotReady, $"pchannel '{_pchannel}' stopped recovering in term {Term}; retry.");
+        _replayed.TrySetException(stopped);
+        FailWaiters(stopped);
     }
 
     private async Task RunAsync(long durableEnd)
@@ -140,6 +143,7 @@ internal sealed partial class ChannelRecovery : IAsyncDisposable
     private async Task ReadAsync(long durableEnd, CancellationToken stop)
     {
         var services = _services;
+        var started = services.Time.GetTimestamp();
         var checkpoint = await services.Checkpoints.ReadAsync(_pchannel, stop).ConfigureAwait(false);
         if (checkpoint is not null && checkpoint.Term != Term && !services.WalEnabled)
         {
@@ -162,7 +166,6 @@ internal sealed partial class ChannelRecovery : IAsyncDisposable
 
         var from = history.Resume;
         LogReplaying(services.Logger, _pchannel, Term, from, durableEnd);
-        var started = services.Time.GetTimestamp();
         var written = checkpoint;
         var truncated = 0L;
         var dirty = 0;
@@ -237,6 +240,8 @@ internal sealed partial class ChannelRecovery : IAsyncDisposable
             if (record.Next.Value >= durableEnd && _replayed.TrySetResult())
             {
                 var elapsed = services.Time.GetElapsedTime(started);
+                RecoveryMetrics.ReplayedBytes.Add(durableEnd - from);
+                RecoveryMetrics.ReplayDuration.Record(elapsed.TotalMilliseconds);
                 LogReplayed(services.Logger, _pchannel, Term, from, durableEnd, elapsed.TotalMilliseconds);
             }
 

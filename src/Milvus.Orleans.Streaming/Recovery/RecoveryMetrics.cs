@@ -10,6 +10,12 @@ internal static class RecoveryMetrics
     /// <summary>Log records taken again after a pchannel was opened, before it took writes.</summary>
     public static readonly Counter<long> Replayed = Meter.CreateCounter<long>("milvus.recovery.replayed", "{record}");
 
+    /// <summary>Log bytes taken again after a pchannel was opened, before it took writes.</summary>
+    public static readonly Counter<long> ReplayedBytes = Meter.CreateCounter<long>("milvus.recovery.replayed.bytes", "By");
+
+    /// <summary>Milliseconds from a pchannel's recovery start (checkpoint read) to its replay reaching the durable end.</summary>
+    public static readonly Histogram<double> ReplayDuration = Meter.CreateHistogram<double>("milvus.recovery.duration", "ms");
+
     /// <summary>Log records recovery could not read and went past (<c>RecoveryErrorIgnore</c>).</summary>
     public static readonly Counter<long> Skipped = Meter.CreateCounter<long>("milvus.recovery.skipped", "{record}");
 

@@ -1,5 +1,6 @@
 using Milvus.Orleans.Data;
 using Milvus.Orleans.Streaming.Tests.Collections;
+using Milvus.Orleans.Testing;
 
 namespace Milvus.Orleans.Streaming.Tests.Recovery;
 

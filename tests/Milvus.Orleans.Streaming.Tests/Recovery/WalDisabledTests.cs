@@ -1,4 +1,5 @@
 using Milvus.Orleans.Streaming.Tests.Collections;
+using Milvus.Orleans.Testing;
 
 namespace Milvus.Orleans.Streaming.Tests.Recovery;
 
