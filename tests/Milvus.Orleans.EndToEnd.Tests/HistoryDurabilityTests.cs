@@ -14,9 +14,12 @@ public sealed class HistoryDurabilityTests
 {
     private const int Dimension = 128;
     private const int BatchRows = 1_000;
-    private const int RowsPerCollection = 200_000 / 3;
     private const int UnflushedRows = 2_000;
     private static readonly string[] Collections = ["first", "second", "third"];
+
+    // 200,000 rows and 10,000 deletes over the three collections.
+    private static readonly int[] Rows = [66_668, 66_666, 66_666];
+    private static readonly int[] Deletes = [3_334, 3_333, 3_333];
 
     [Fact]
     public async Task History_WhenEverySiloStopsAndTheAppHostStartsAgain_HoldsEveryRowOnceWithItsVectorAndNoDeletedRow()
@@ -24,6 +27,7 @@ public sealed class HistoryDurabilityTests
         using var scope = new TestScope(TimeSpan.FromMinutes(12));
         var ct = scope.Token;
         var expected = new Dictionary<string, SortedSet<long>>();
+        var expectedDeleted = new Dictionary<string, long[]>();
         var infos = new Dictionary<string, CollectionInfo>();
         await using (var first = await AppHostRun.StartAsync(scope.DataPath, ct))
         {
@@ -33,11 +37,11 @@ public sealed class HistoryDurabilityTests
                 infos[name] = await first.Client.CreateCollectionAsync(
                     new CollectionSchema(name, [FieldSchema.Int64Key("id"), FieldSchema.FloatVector("vec", Dimension)], ShardCount: 2), ct);
                 var offset = index * 1_000_000L;
-                await InsertAsync(first, name, offset, RowsPerCollection, ct);
-                // Every twentieth row deleted: 10,000 over the three collections.
-                var deleted = Enumerable.Range(0, RowsPerCollection / 20).Select(i => offset + (i * 20L)).ToArray();
+                await InsertAsync(first, name, offset, Rows[index], ct);
+                var deleted = Enumerable.Range(0, Deletes[index]).Select(i => offset + (i * 20L)).ToArray();
                 await first.Client.DeleteAsync(name, PrimaryKeys.Of(deleted), cancellationToken: ct);
-                expected[name] = [.. Enumerable.Range(0, RowsPerCollection).Select(i => offset + i).Except(deleted)];
+                expectedDeleted[name] = deleted;
+                expected[name] = [.. Enumerable.Range(0, Rows[index]).Select(i => offset + i).Except(deleted)];
             }
 
             await first.Client.FlushAsync(ct);
@@ -64,6 +68,7 @@ public sealed class HistoryDurabilityTests
             var history = await HistoryContents.ReadAsync(container, infos[name], ct);
             var live = history.LiveRows;
             Assert.Equal(expected[name].Count, live.Count);
+            Assert.Equal(expectedDeleted[name], history.Deletes.Select(d => d.Key).Distinct().Order());
             Assert.Equal(expected[name], live.Select(r => r.Key));
             Assert.Equal(Checksum(expected[name].Select(k => (k, Vector(k)))), Checksum(live.Select(r => (r.Key, r.Vector))));
         }

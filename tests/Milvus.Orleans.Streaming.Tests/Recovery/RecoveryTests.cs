@@ -1,3 +1,4 @@
+using DuckDB.NET.Data;
 using Milvus.Orleans.Data;
 using Milvus.Orleans.Streaming.Tests.Collections;
 using Milvus.Orleans.Testing;
@@ -32,6 +33,28 @@ public sealed class RecoveryTests() : ClusterTests(2)
         Assert.Equal(2, state.Count);
         Assert.All(state, shard => Assert.True(shard.IsFlushed, $"{shard} is not flushed"));
         Assert.All(state, shard => Assert.True(shard.LastWrite <= flushed.Ts && shard.Persisted >= shard.LastWrite));
+    }
+
+    [Fact]
+    public async Task FlushAsync_WritesParquetFilesThatDuckDbReadsAsInserted()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var client = TestCluster.Client;
+        var info = await client.CreateCollectionAsync(TestRows.Schema("ducked", shards: 1), ct);
+        await client.InsertAsync("ducked", TestRows.Rows(0, 300), cancellationToken: ct);
+        var segment = Assert.Single((await client.FlushAsync("ducked", ct)).SegmentIds);
+
+        var file = Path.Combine(TestCluster.WalPath, "data.parquet");
+        var partition = info.PartitionId("_default");
+        await TestCluster.History.GetBlobClient($"history/{info.Id}/{partition}/{segment}/data.parquet").DownloadToAsync(file, ct);
+        using var duck = new DuckDBConnection("Data Source=:memory:");
+        await duck.OpenAsync(ct);
+
+        Assert.Equal(300L, await ScalarAsync(duck, $"SELECT count(*) FROM read_parquet('{file}')", ct));
+        Assert.Equal(
+            (float[])TestRows.Rows(123, 1).Column("vec")!.Values,
+            ((System.Collections.IEnumerable)(await ScalarAsync(duck, $"SELECT vec FROM read_parquet('{file}') WHERE id = 123", ct))!).Cast<float>());
+        Assert.Equal("row 123", await ScalarAsync(duck, $"SELECT title FROM read_parquet('{file}') WHERE id = 123", ct));
     }
 
     [Fact]
@@ -92,5 +115,12 @@ public sealed class RecoveryTests() : ClusterTests(2)
         Assert.Equal(["kept"], flushed.Keys);
         Assert.Equal(Enumerable.Range(0, 30).Select(i => (long)i), (await HistoryContents.ReadAsync(TestCluster.History, kept, ct)).LiveKeys);
         Assert.Empty((await HistoryContents.ReadAsync(TestCluster.History, dropped, ct)).Segments);
+    }
+
+    private static async Task<object?> ScalarAsync(DuckDBConnection duck, string sql, CancellationToken ct)
+    {
+        using var command = duck.CreateCommand();
+        command.CommandText = sql;
+        return await command.ExecuteScalarAsync(ct);
     }
 }
