@@ -107,8 +107,17 @@ internal sealed class ChannelHistory
         _resume = _filter.ResumeAt(message.Next);
         _lastTs = message.Ts;
         LastTaken = message.Id;
-        var due = _growing.Where(g => _policy.Reason(g.Value.Segment, now) is not null).Select(g => g.Key).ToHashSet();
-        if (due.Count > 0)
+        // Checked on every record (time ticks included), so allocate only when something is due.
+        List<(string VChannel, long PartitionId)>? due = null;
+        foreach (var (key, growing) in _growing)
+        {
+            if (_policy.Reason(growing.Segment, now) is not null)
+            {
+                (due ??= []).Add(key);
+            }
+        }
+
+        if (due is not null)
         {
             (sealedNow ??= []).AddRange(SealWhere(due.Contains));
         }
