@@ -83,10 +83,18 @@ internal sealed partial class RecoveryGrain(
         }
     }
 
-    public Task<long[]> WaitFlushedAsync(string vchannel, long flushId) =>
-        Running().WaitFlushedAsync(vchannel, flushId);
+    public async Task<long[]> WaitFlushedAsync(string vchannel, long flushId) =>
+        await (await RunningAsync().ConfigureAwait(true)).WaitFlushedAsync(vchannel, flushId).ConfigureAwait(true);
 
-    public Task<VChannelProgress> GetProgressAsync(string vchannel) => Task.FromResult(Running().Progress(vchannel));
+    public async Task<VChannelProgress> GetProgressAsync(string vchannel) => (await RunningAsync().ConfigureAwait(true)).Progress(vchannel);
+
+    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        // Usually the log's opening activates this grain through StartAsync. Any other first call (a flush after the
+        // grain was migrated or collected while the log stayed open) must not leave the open log without recovery.
+        this.RegisterGrainTimer(ResumeAsync, new GrainTimerCreationOptions(TimeSpan.Zero, Timeout.InfiniteTimeSpan) { Interleave = true });
+        return Task.CompletedTask;
+    }
 
     public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
@@ -97,8 +105,25 @@ internal sealed partial class RecoveryGrain(
         }
     }
 
-    private ChannelRecovery Running() => _recovery
-        ?? throw new MilvusException(ErrorCode.ChannelNotReady, $"pchannel '{PChannel}' is not being recovered on silo {silo.SiloAddress} yet; retry.");
+    private async Task<ChannelRecovery> RunningAsync()
+    {
+        await ResumeAsync(CancellationToken.None).ConfigureAwait(true);
+        return _recovery
+            ?? throw new MilvusException(ErrorCode.ChannelNotReady, $"pchannel '{PChannel}' is not being recovered on silo {silo.SiloAddress} yet; retry.");
+    }
+
+    /// <summary>On the pchannel's owner, starts recovery in the open log's term if nothing runs yet.</summary>
+    private async Task ResumeAsync(CancellationToken cancellationToken)
+    {
+        if (_recovery is not null || directory.Current?.Binding(PChannel)?.Silo != silo.SiloAddress)
+        {
+            return;
+        }
+
+        // Opening a log that is not open yet starts recovery itself; an open one answers with its term.
+        var state = await GrainFactory.GetGrain<IWalGrain>(PChannel).GetStateAsync().WaitAsync(cancellationToken).ConfigureAwait(true);
+        await StartAsync(state.Term, state.DurableEnd).ConfigureAwait(true);
+    }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "pchannel {PChannel}: recovery starts in term {Term}")]
     private static partial void LogStarting(ILogger logger, string pchannel, long term);
