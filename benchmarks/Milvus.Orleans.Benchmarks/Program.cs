@@ -1,6 +1,6 @@
 using Milvus.Orleans.Benchmarks;
 
-// Usage: wal|streaming|failover|recovery [--quick]. Prints key=value lines; docs/benchmarks.md records them with the machine.
+// Usage: wal|streaming|failover|recovery|memory [--quick]. Prints key=value lines; docs/benchmarks.md records them with the machine.
 var quick = args.Contains("--quick");
 switch (args)
 {
@@ -16,7 +16,10 @@ switch (args)
     case ["recovery", ..]:
         await RecoveryBenchmark.RunAsync(rows: quick ? 100_000 : 1_000_000, Console.Out);
         return 0;
+    case ["memory", ..]:
+        await MemoryBenchmark.RunAsync(bytes: quick ? 512L << 20 : 2L << 30, Console.Out);
+        return 0;
     default:
-        await Console.Error.WriteLineAsync("usage: Milvus.Orleans.Benchmarks wal|streaming|failover|recovery [--quick]");
+        await Console.Error.WriteLineAsync("usage: Milvus.Orleans.Benchmarks wal|streaming|failover|recovery|memory [--quick]");
         return 2;
 }
