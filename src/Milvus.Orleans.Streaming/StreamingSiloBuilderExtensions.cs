@@ -9,6 +9,7 @@ using Milvus.Orleans.Messages;
 using Milvus.Orleans.Streaming.Buffers;
 using Milvus.Orleans.Streaming.Configuration;
 using Milvus.Orleans.Streaming.Placement;
+using Milvus.Orleans.Streaming.Recovery;
 using Milvus.Orleans.Streaming.Streams;
 using Milvus.Orleans.Streaming.Tso;
 using Milvus.Orleans.Streaming.Wal;
@@ -65,6 +66,7 @@ public static class StreamingSiloBuilderExtensions
         services.AddSingleton(CreateWalStorage);
         services.AddSingleton<TimestampCache>();
         services.AddSingleton<BufferBudget>();
+        services.AddSingleton<LsnGauges>();
         services.AddSingleton<MessageCodec>();
         services.AddSingleton<ChannelDirectory>();
         services.TryAddSingleton<IHistoryStore>(sp => new AzureBlobHistoryStore(HistoryContainer(sp)));

@@ -175,6 +175,10 @@ internal sealed class ChannelHistory
             firstGrowing == ulong.MaxValue ? applied : new HybridTimestamp(firstGrowing - 1));
     }
 
+    /// <summary>The progress of every vchannel with data, in ordinal order of name.</summary>
+    public IReadOnlyList<(string VChannel, VChannelProgress Progress)> Progress() =>
+        _lastData.Keys.Order(StringComparer.Ordinal).Select(vchannel => (vchannel, Progress(vchannel))).ToArray();
+
     /// <summary>
     /// The checkpoint for what history holds now (every segment sealed so far written): replay starts before the
     /// first message of any growing segment, and skips what sealed partitions hold past that.

@@ -17,6 +17,7 @@ internal sealed record RecoveryServices(
     ICheckpointStore Checkpoints,
     SealPolicy Policy,
     BufferBudget Budget,
+    LsnGauges Gauges,
     bool WalEnabled,
     bool RecoveryErrorIgnore,
     IGrainFactory Grains,
@@ -35,7 +36,6 @@ internal sealed partial class ChannelRecovery : IAsyncDisposable
     private static readonly TimeSpan CheckpointInterval = TimeSpan.FromSeconds(10);
     private static readonly TimeSpan RetryDelay = TimeSpan.FromMilliseconds(500);
 
-    private readonly string _pchannel;
     private readonly RecoveryServices _services;
     private readonly TaskCompletionSource _replayed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly CancellationTokenSource _stop = new();
@@ -47,12 +47,15 @@ internal sealed partial class ChannelRecovery : IAsyncDisposable
 
     public ChannelRecovery(string pchannel, long term, long durableEnd, RecoveryServices services)
     {
-        _pchannel = pchannel;
+        PChannel = pchannel;
         Term = term;
         _services = services;
         _history = new ChannelHistory(pchannel, services.Policy, null);
+        services.Gauges.Add(this);
         _running = Task.Run(() => RunAsync(durableEnd), CancellationToken.None);
     }
+
+    public string PChannel { get; }
 
     public long Term { get; }
 
@@ -82,8 +85,18 @@ internal sealed partial class ChannelRecovery : IAsyncDisposable
         }
     }
 
+    /// <summary>The progress of every vchannel with data in this term.</summary>
+    public IReadOnlyList<(string VChannel, VChannelProgress Progress)> Progress()
+    {
+        lock (_gate)
+        {
+            return _history.Progress();
+        }
+    }
+
     public async ValueTask DisposeAsync()
     {
+        _services.Gauges.Remove(this);
         await _stop.CancelAsync().ConfigureAwait(false);
         await _running.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         _stop.Dispose();
@@ -93,7 +106,7 @@ internal sealed partial class ChannelRecovery : IAsyncDisposable
         }
 
         // An owner still waiting for this term's replay must not wait forever: the pchannel moved on.
-        var stopped = new MilvusException(ErrorCode.ChannelNotReady, $"pchannel '{_pchannel}' stopped recovering in term {Term}; retry.");
+        var stopped = new MilvusException(ErrorCode.ChannelNotReady, $"pchannel '{PChannel}' stopped recovering in term {Term}; retry.");
         _replayed.TrySetException(stopped);
         FailWaiters(stopped);
     }
@@ -121,13 +134,13 @@ internal sealed partial class ChannelRecovery : IAsyncDisposable
                 // The storage skips corrupt records itself under RecoveryErrorIgnore; it throws only when told not to.
                 Stop(new MilvusException(
                     ErrorCode.RecoveryFailed,
-                    $"pchannel '{_pchannel}': {ex.Message} Until then the pchannel takes no writes."));
+                    $"pchannel '{PChannel}': {ex.Message} Until then the pchannel takes no writes."));
                 return;
             }
             catch (Exception ex)
             {
                 // Storage briefly unreachable, or the log moving: start again from the last checkpoint.
-                LogRestarting(_services.Logger, _pchannel, Term, ex);
+                LogRestarting(_services.Logger, PChannel, Term, ex);
                 await Task.Delay(RetryDelay, _services.Time, stop).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
             }
         }
@@ -135,7 +148,7 @@ internal sealed partial class ChannelRecovery : IAsyncDisposable
 
     private void Stop(MilvusException reason)
     {
-        LogStopped(_services.Logger, _pchannel, Term, reason);
+        LogStopped(_services.Logger, PChannel, Term, reason);
         _replayed.TrySetException(reason);
         FailWaiters(reason);
     }
@@ -144,7 +157,7 @@ internal sealed partial class ChannelRecovery : IAsyncDisposable
     {
         var services = _services;
         var started = services.Time.GetTimestamp();
-        var checkpoint = await services.Checkpoints.ReadAsync(_pchannel, stop).ConfigureAwait(false);
+        var checkpoint = await services.Checkpoints.ReadAsync(PChannel, stop).ConfigureAwait(false);
         if (checkpoint is not null && checkpoint.Term != Term && !services.WalEnabled)
         {
             // Without the WAL the log lives in its owner's memory: an earlier owner's unflushed writes went with it,
@@ -157,7 +170,7 @@ internal sealed partial class ChannelRecovery : IAsyncDisposable
             checkpoint = checkpoint with { Position = 0, Persisted = null };
         }
 
-        var history = new ChannelHistory(_pchannel, services.Policy, checkpoint);
+        var history = new ChannelHistory(PChannel, services.Policy, checkpoint);
         lock (_gate)
         {
             _history = history;
@@ -165,7 +178,7 @@ internal sealed partial class ChannelRecovery : IAsyncDisposable
         }
 
         var from = history.Resume;
-        LogReplaying(services.Logger, _pchannel, Term, from, durableEnd);
+        LogReplaying(services.Logger, PChannel, Term, from, durableEnd);
         var written = checkpoint;
         var truncated = 0L;
         var dirty = 0;
@@ -176,7 +189,7 @@ internal sealed partial class ChannelRecovery : IAsyncDisposable
         }
 
         var first = true;
-        await foreach (var record in services.Storage.ReadAsync(_pchannel, new WalPosition(from), follow: true, stop).ConfigureAwait(false))
+        await foreach (var record in services.Storage.ReadAsync(PChannel, new WalPosition(from), follow: true, stop).ConfigureAwait(false))
         {
             if (first && record.Id.Value > from)
             {
@@ -199,7 +212,7 @@ internal sealed partial class ChannelRecovery : IAsyncDisposable
                 {
                     sealedNow.Add(largest);
                     Account(history);
-                    LogPressureSeal(services.Logger, _pchannel, largest.Key.CollectionId, largest.Key.PartitionId, largest.Key.SegmentId, services.Budget.Growing);
+                    LogPressureSeal(services.Logger, PChannel, largest.Key.CollectionId, largest.Key.PartitionId, largest.Key.SegmentId, services.Budget.Growing);
                 }
             }
 
@@ -207,7 +220,7 @@ internal sealed partial class ChannelRecovery : IAsyncDisposable
             {
                 var manifest = await services.History.WriteSegmentAsync(segment, stop).ConfigureAwait(false);
                 RecoveryMetrics.SegmentsWritten.Add(1);
-                LogSegmentWritten(services.Logger, _pchannel, manifest.CollectionId, manifest.PartitionId, manifest.SegmentId, manifest.Rows, manifest.Deletes);
+                LogSegmentWritten(services.Logger, PChannel, manifest.CollectionId, manifest.PartitionId, manifest.SegmentId, manifest.Rows, manifest.Deletes);
             }
 
             lock (_gate)
@@ -242,7 +255,7 @@ internal sealed partial class ChannelRecovery : IAsyncDisposable
                 var elapsed = services.Time.GetElapsedTime(started);
                 RecoveryMetrics.ReplayedBytes.Add(durableEnd - from);
                 RecoveryMetrics.ReplayDuration.Record(elapsed.TotalMilliseconds);
-                LogReplayed(services.Logger, _pchannel, Term, from, durableEnd, elapsed.TotalMilliseconds);
+                LogReplayed(services.Logger, PChannel, Term, from, durableEnd, elapsed.TotalMilliseconds);
             }
 
             CompleteWaiters(history);
@@ -295,23 +308,23 @@ internal sealed partial class ChannelRecovery : IAsyncDisposable
         {
             throw new MilvusException(
                 ErrorCode.RecoveryFailed,
-                $"pchannel '{_pchannel}': {what}. Milvus:Wal:RecoveryErrorIgnore is false, so the pchannel takes no writes; set it to true to go on without that data.");
+                $"pchannel '{PChannel}': {what}. Milvus:Wal:RecoveryErrorIgnore is false, so the pchannel takes no writes; set it to true to go on without that data.");
         }
 
-        LogLost(_services.Logger, _pchannel, what);
+        LogLost(_services.Logger, PChannel, what);
     }
 
     private async Task<long> TruncateAsync(long position, long truncated)
     {
         try
         {
-            await _services.Grains.GetGrain<IWalGrain>(_pchannel).TruncateAsync(Term, position).ConfigureAwait(false);
+            await _services.Grains.GetGrain<IWalGrain>(PChannel).TruncateAsync(Term, position).ConfigureAwait(false);
             return position;
         }
         catch (Exception ex)
         {
             // The log keeps a little more until the next checkpoint; nothing is lost.
-            LogTruncateFailed(_services.Logger, _pchannel, position, ex);
+            LogTruncateFailed(_services.Logger, PChannel, position, ex);
             return truncated;
         }
     }

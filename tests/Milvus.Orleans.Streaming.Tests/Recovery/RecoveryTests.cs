@@ -1,3 +1,4 @@
+using System.Diagnostics.Metrics;
 using DuckDB.NET.Data;
 using Milvus.Orleans.Data;
 using Milvus.Orleans.Streaming.Tests.Collections;
@@ -74,6 +75,57 @@ public sealed class RecoveryTests() : ClusterTests(2)
         var otherState = Assert.Single(await client.GetFlushStateAsync("other", ct));
         Assert.False(otherState.IsFlushed);
         Assert.True(otherState.Applied >= otherState.LastWrite);
+    }
+
+    [Fact]
+    public async Task LsnGauges_AfterOneOfTwoCollectionsIsFlushed_ReportTheFlushStateOfEach()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var client = TestCluster.Client;
+        var flushed = await client.CreateCollectionAsync(TestRows.Schema("gauged", shards: 1), ct);
+        var growing = await client.CreateCollectionAsync(TestRows.Schema("ungauged", shards: 1), ct);
+        await client.InsertAsync("gauged", TestRows.Rows(0, 40), cancellationToken: ct);
+        await client.InsertAsync("ungauged", TestRows.Rows(0, 30), cancellationToken: ct);
+        await client.FlushAsync("gauged", ct);
+        var flushedState = Assert.Single(await client.GetFlushStateAsync("gauged", ct));
+        var growingState = Assert.Single(await client.GetFlushStateAsync("ungauged", ct));
+
+        var points = ReadLsnGauges();
+
+        var flushedPoints = points[flushed.VChannels[0]];
+        Assert.Equal(flushedState.LastWrite.PhysicalMs, flushedPoints["milvus.lsn.last_write"]);
+        Assert.True(flushedPoints["milvus.lsn.applied"] >= flushedState.LastWrite.PhysicalMs);
+        Assert.True(flushedPoints["milvus.lsn.persisted"] >= flushedState.LastWrite.PhysicalMs);
+        Assert.Equal(0, flushedPoints["milvus.lsn.unpersisted"]);
+        var growingPoints = points[growing.VChannels[0]];
+        Assert.Equal(growingState.LastWrite.PhysicalMs, growingPoints["milvus.lsn.last_write"]);
+        Assert.Equal(growingState.Persisted.PhysicalMs, growingPoints["milvus.lsn.persisted"]);
+        Assert.Equal(growingState.LastWrite.PhysicalMs - growingState.Persisted.PhysicalMs, growingPoints["milvus.lsn.unpersisted"]);
+    }
+
+    /// <summary>One collection of the LSN gauges of every silo in this process: point name by vchannel.</summary>
+    private static Dictionary<string, Dictionary<string, long>> ReadLsnGauges()
+    {
+        var points = new Dictionary<string, Dictionary<string, long>>(StringComparer.Ordinal);
+        using var listener = new MeterListener();
+        listener.InstrumentPublished = (instrument, l) =>
+        {
+            if (instrument.Meter.Name == "Milvus.Orleans" && instrument.Name.StartsWith("milvus.lsn.", StringComparison.Ordinal))
+            {
+                l.EnableMeasurementEvents(instrument);
+            }
+        };
+        listener.SetMeasurementEventCallback<long>((instrument, value, tags, _) =>
+        {
+            var vchannel = (string)tags.ToArray().Single(t => t.Key == "vchannel").Value!;
+            lock (points)
+            {
+                (points.TryGetValue(vchannel, out var byName) ? byName : points[vchannel] = [])[instrument.Name] = value;
+            }
+        });
+        listener.Start();
+        listener.RecordObservableInstruments();
+        return points;
     }
 
     [Fact]
