@@ -63,6 +63,19 @@ internal static class RecoveryBenchmark
         await output.WriteLineAsync($"anchor.wal_read.mb_per_s={Measurement.Format(read)}");
         await output.WriteLineAsync($"ratio.replay_over_read={Measurement.Format(replayMbPerSecond / read)}");
         await output.WriteLineAsync($"restart.ms={Measurement.Format(restartMs)} (stop 3 silos, start 3, every pchannel writable)");
+
+        // Warm: one silo of a running cluster stops; the two left replay its pchannels' unflushed logs.
+        await cluster.WaitForBalancedAsync(3, TimeSpan.FromSeconds(60));
+        await InsertAsync(cluster, 2L * rows, rows, vectors);
+        using var warm = new ReplayListener();
+        await cluster.Cluster.StopSiloAsync(cluster.Cluster.Silos[^1]);
+        await Task.WhenAll(pchannels.Select(p => WritableAsync(cluster, p)));
+        var (warmBytes, warmMs, warmCount) = warm.Totals();
+        var warmMbPerSecond = warmBytes / 1e6 / (warmMs / 1000);
+        await output.WriteLineAsync($"recovery.warm.replays={warmCount}");
+        await output.WriteLineAsync($"recovery.warm.replayed_mb={Measurement.Format(warmBytes / 1e6)}");
+        await output.WriteLineAsync($"recovery.warm.mb_per_s={Measurement.Format(warmMbPerSecond)} (a silo of 3 stops; the 2 left replay its pchannels)");
+        await output.WriteLineAsync($"ratio.warm_replay_over_read={Measurement.Format(warmMbPerSecond / read)}");
     }
 
     private static async Task InsertAsync(InProcessMilvusCluster cluster, long firstKey, int rows, float[] vectors)

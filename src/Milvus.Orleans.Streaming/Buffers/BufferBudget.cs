@@ -47,7 +47,8 @@ internal sealed class BufferBudget : IDisposable
     /// <summary>Appends that had to wait for room, since the silo started.</summary>
     public long AppendsWaited { get; private set; }
 
-    public bool GrowingOverLimit => Growing > GrowingLimit;
+    /// <summary>Whether growing data can take <paramref name="bytes"/> more and stay within its share.</summary>
+    public bool GrowingFits(long bytes) => Growing + bytes <= GrowingLimit;
 
     /// <summary>Growing segments changed by <paramref name="delta"/> bytes; never refused (the log holds them already).</summary>
     public void AddGrowing(long delta) => Interlocked.Add(ref _growing, delta);

@@ -202,34 +202,28 @@ internal sealed partial class ChannelRecovery : IAsyncDisposable
                 RecoveryMetrics.Replayed.Add(1);
             }
 
-            var sealedNow = await TakeAsync(history, record, stop).ConfigureAwait(false);
-            dirty++;
+            // Room first: a record that would take growing data past the silo's share makes this pchannel give up
+            // its largest growing segment, written before the record is taken.
+            SealedSegment? pressured = null;
             lock (_gate)
             {
-                Account(history);
-                // Over the silo's bound: this pchannel gives up its largest growing segment (written just below).
-                if (services.Budget.GrowingOverLimit && history.SealLargest() is { } largest)
+                if (!services.Budget.GrowingFits(record.Payload.Length) && history.SealLargest() is { } largest)
                 {
-                    sealedNow.Add(largest);
+                    pressured = largest;
                     Account(history);
                     LogPressureSeal(services.Logger, PChannel, largest.Key.CollectionId, largest.Key.PartitionId, largest.Key.SegmentId, services.Budget.Growing);
                 }
             }
 
-            foreach (var segment in sealedNow)
+            if (pressured is not null)
             {
-                var manifest = await services.History.WriteSegmentAsync(segment, stop).ConfigureAwait(false);
-                RecoveryMetrics.SegmentsWritten.Add(1);
-                LogSegmentWritten(services.Logger, PChannel, manifest.CollectionId, manifest.PartitionId, manifest.SegmentId, manifest.Rows, manifest.Deletes);
+                await WriteAsync(history, [pressured], stop).ConfigureAwait(false);
             }
 
-            lock (_gate)
-            {
-                history.Written();
-                Account(history);
-            }
-
-            if (sealedNow.Count > 0 || dirty >= CheckpointEveryMessages || services.Time.GetElapsedTime(lastCheckpoint) >= CheckpointInterval)
+            var sealedNow = await TakeAsync(history, record, stop).ConfigureAwait(false);
+            dirty++;
+            await WriteAsync(history, sealedNow, stop).ConfigureAwait(false);
+            if (pressured is not null || sealedNow.Count > 0 || dirty >= CheckpointEveryMessages || services.Time.GetElapsedTime(lastCheckpoint) >= CheckpointInterval)
             {
                 PChannelCheckpoint next;
                 lock (_gate)
@@ -259,6 +253,23 @@ internal sealed partial class ChannelRecovery : IAsyncDisposable
             }
 
             CompleteWaiters(history);
+        }
+    }
+
+    /// <summary>Writes <paramref name="segments"/> to history; then everything sealed so far is written.</summary>
+    private async Task WriteAsync(ChannelHistory history, List<SealedSegment> segments, CancellationToken stop)
+    {
+        foreach (var segment in segments)
+        {
+            var manifest = await _services.History.WriteSegmentAsync(segment, stop).ConfigureAwait(false);
+            RecoveryMetrics.SegmentsWritten.Add(1);
+            LogSegmentWritten(_services.Logger, PChannel, manifest.CollectionId, manifest.PartitionId, manifest.SegmentId, manifest.Rows, manifest.Deletes);
+        }
+
+        lock (_gate)
+        {
+            history.Written();
+            Account(history);
         }
     }
 

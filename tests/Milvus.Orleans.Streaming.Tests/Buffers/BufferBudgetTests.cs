@@ -64,13 +64,14 @@ public sealed class BufferBudgetTests : IDisposable
     }
 
     [Fact]
-    public void AddGrowing_PastItsShare_ReportsOverLimitUntilGivenBack()
+    public void GrowingFits_WhenTheRecordWouldPassTheShare_IsFalseUntilRoomIsGivenBack()
     {
-        _budget.AddGrowing(24 * MiB);
-        Assert.False(_budget.GrowingOverLimit);
-        _budget.AddGrowing(1);
-        Assert.True(_budget.GrowingOverLimit);
-        _budget.AddGrowing(-(24 * MiB) - 1);
+        _budget.AddGrowing(24 * MiB - 100);
+        Assert.True(_budget.GrowingFits(100));
+        Assert.False(_budget.GrowingFits(101));
+        _budget.AddGrowing(-1);
+        Assert.True(_budget.GrowingFits(101));
+        _budget.AddGrowing(-(24 * MiB) + 101);
         Assert.Equal(0, _budget.Growing);
     }
 
