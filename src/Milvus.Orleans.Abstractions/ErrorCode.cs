@@ -76,4 +76,7 @@ public enum ErrorCode
     /// <c>Milvus:Wal:RecoveryErrorIgnore</c> is off: the pchannel takes no writes until an operator decides.
     /// </summary>
     RecoveryFailed = 23,
+
+    /// <summary>A query node was asked to search a segment it does not hold (it moved, or lost it with its silo); the delegator loads it again.</summary>
+    SegmentNotLoaded = 24,
 }

@@ -16,7 +16,7 @@ namespace Milvus.Orleans.Client;
 /// channel moves between silos (<see cref="ErrorCode.ChannelNotReady"/>, <see cref="ErrorCode.WrongTerm"/>,
 /// <see cref="ErrorCode.Fenced"/>) until <see cref="RetryDeadline"/>.
 /// </summary>
-public sealed class MilvusClient(IClusterClient cluster, TimeProvider? timeProvider = null)
+public sealed partial class MilvusClient(IClusterClient cluster, TimeProvider? timeProvider = null)
 {
     private static readonly TimeSpan DefaultTransactionKeepAlive = TimeSpan.FromSeconds(30);
     private readonly ConcurrentDictionary<string, CollectionInfo> _collections = new(StringComparer.Ordinal);
@@ -130,7 +130,7 @@ public sealed class MilvusClient(IClusterClient cluster, TimeProvider? timeProvi
             var requestId = Guid.NewGuid();
             return RetryAsync(() => cluster.GetGrain<IVChannelGrain>(info.VChannels[s.Shard]).DeleteAsync(info.Id, partition, s.Keys, requestId), cancellationToken, idempotent: true);
         })).ConfigureAwait(false);
-        return new WriteResult(results.Sum(r => r.Count), results.Max(r => r.Ts));
+        return Wrote(new WriteResult(results.Sum(r => r.Count), results.Max(r => r.Ts)));
     }
 
     /// <summary>
@@ -155,20 +155,16 @@ public sealed class MilvusClient(IClusterClient cluster, TimeProvider? timeProvi
     }
 
     /// <summary>
-    /// Deletes the rows <paramref name="expression"/> selects, in Milvus' filter syntax, from
-    /// <paramref name="partition"/> or from every partition; returns once durable. An expression is checked against
-    /// the schema (an error names its position). Expressions over the primary key (<c>id in [1, 2]</c>,
-    /// <c>id == 3</c>, joined by <c>or</c>) are served; others need a query over the rows, which the service cannot
-    /// run yet (<see cref="ErrorCode.NotSupported"/>).
+    /// Deletes the rows matching <paramref name="expression"/> (Milvus' boolean expression syntax), after checking it
+    /// against the schema (an error names its position). Expressions over the primary key alone (<c>id in [1, 2]</c>,
+    /// <c>id == 3</c>, joined by <c>or</c>) are deleted directly; any other is first resolved to the keys of the rows it
+    /// matches now (a <see cref="Query.ConsistencyLevel.Strong"/> query), which are then deleted.
     /// </summary>
     public async Task<WriteResult> DeleteAsync(string collection, string expression, string? partition = null, CancellationToken cancellationToken = default)
     {
         var info = await CollectionAsync(collection, cancellationToken).ConfigureAwait(false);
         var filter = PrimaryKeyFilter.Parse(expression, info.Schema);
-        var key = info.Schema.PrimaryKey.Name;
-        var keys = PrimaryKeyFilter.Keys(filter, info.Schema) ?? throw new MilvusException(
-            ErrorCode.NotSupported,
-            $"Deleting by '{expression}' needs a query over the rows of '{collection}', which the service cannot run yet; delete by primary key instead: {key} in [...] or {key} == value, joined by or.");
+        var keys = PrimaryKeyFilter.Keys(filter, info.Schema) ?? await MatchingKeysAsync(info, expression, cancellationToken).ConfigureAwait(false);
         return keys.Count == 0 ? new WriteResult(0, default) : await DeleteAsync(collection, keys, partition, cancellationToken).ConfigureAwait(false);
     }
 
@@ -233,7 +229,7 @@ public sealed class MilvusClient(IClusterClient cluster, TimeProvider? timeProvi
                 idempotent: true);
         })).ConfigureAwait(false);
         var ids = key.AutoId ? results.SelectMany(r => r.AssignedIds ?? []).ToArray() : null;
-        return new WriteResult(results.Sum(r => r.Count), results.Max(r => r.Ts), ids);
+        return Wrote(new WriteResult(results.Sum(r => r.Count), results.Max(r => r.Ts), ids));
     }
 
     /// <summary>

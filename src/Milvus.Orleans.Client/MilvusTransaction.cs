@@ -74,7 +74,7 @@ public sealed class MilvusTransaction : IAsyncDisposable
         var requestId = Guid.NewGuid();
         var result = await _client.RetryAsync(() => _vchannel.CommitTransactionAsync(Id, requestId), cancellationToken, idempotent: true).ConfigureAwait(false);
         await End(State.Committed).ConfigureAwait(false);
-        return result;
+        return _client.Wrote(result);
     }
 
     /// <summary>Discards every write of the transaction.</summary>

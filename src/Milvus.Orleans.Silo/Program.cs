@@ -2,6 +2,7 @@ using System.Net;
 using Microsoft.Extensions.Options;
 using Milvus.Orleans.Silo;
 using Azure.Storage.Blobs;
+using Milvus.Orleans.Query;
 using Milvus.Orleans.Streaming;
 using Milvus.Orleans.Wal;
 using Milvus.Orleans.Wal.AzureBlob;
@@ -27,6 +28,7 @@ builder.UseOrleans(silo =>
     silo.AddActivityPropagation();
     silo.AddDashboard();
     silo.AddMilvusStreaming(builder.Configuration);
+    silo.AddMilvusQuery(builder.Configuration);
     // A dead silo's pchannels move once it is declared dead: probe every second, two misses and one vote (any
     // silo that misses two probes) suffice. The cost is an earlier false suspicion under a long GC pause, which
     // only moves pchannels (fenced, nothing lost).

@@ -66,7 +66,7 @@ public static class StreamingSiloBuilderExtensions
         services.AddSingleton(CreateWalStorage);
         services.AddSingleton<TimestampCache>();
         services.AddSingleton<BufferBudget>();
-        services.AddSingleton<LsnGauges>();
+        services.AddSingleton<RunningRecoveries>();
         services.AddSingleton<MessageCodec>();
         services.AddSingleton<ChannelDirectory>();
         services.TryAddSingleton<IHistoryStore>(sp => new AzureBlobHistoryStore(HistoryContainer(sp)));

@@ -22,7 +22,7 @@ public sealed partial class AzureBlobHistoryStoreTests : IAsyncLifetime
         var container = _azurite.Service.GetBlobContainerClient("history");
         var store = new AzureBlobHistoryStore(container);
         var withDeletes = new SealedSegment(
-            new SegmentKey(7, 70, 700), "mo-rootcoord-dml_3", SegmentRows.Schema, SegmentRows.Rows(0, 300), SegmentRows.Timestamps(300),
+            new SegmentKey(7, 70, 700), "mo-rootcoord-dml_3_7v0", "mo-rootcoord-dml_3", SegmentRows.Schema, SegmentRows.Rows(0, 300), SegmentRows.Timestamps(300),
             FieldColumn.Int64("id", [5, 9]), [2_000, 2_001], EndPosition: 123_456);
         var withoutDeletes = withDeletes with { Key = new SegmentKey(7, 71, 701), Rows = SegmentRows.Rows(1_000, 10), Timestamps = SegmentRows.Timestamps(10, 3_000), DeletedKeys = FieldColumn.Int64("id", []), DeleteTimestamps = [] };
         var otherCollection = withoutDeletes with { Key = new SegmentKey(8, 80, 800) };
@@ -45,11 +45,44 @@ public sealed partial class AzureBlobHistoryStoreTests : IAsyncLifetime
         Assert.Equal([5L, 9], (long[])read.DeletedKeys.Values);
         Assert.Equal([2_000L, 2_001], read.DeleteTimestamps);
         Assert.Equal((DataType.Int64, 0, 10), (readWithoutDeletes!.DeletedKeys.Type, readWithoutDeletes.DeletedKeys.RowCount, readWithoutDeletes.Rows.RowCount));
-        Assert.Equal(("mo-rootcoord-dml_3", 123_456L), (read.PChannel, read.EndPosition));
+        Assert.Equal(("mo-rootcoord-dml_3_7v0", "mo-rootcoord-dml_3", 123_456L), (read.VChannel, read.PChannel, read.EndPosition));
         Assert.Equal([700L, 701], listed.Select(m => m.SegmentId).Order());
+        var (deletedKeys, deleteTimestamps) = await store.ReadDeletesAsync(written, SegmentRows.Schema.PrimaryKey, ct);
+        Assert.Equal([5L, 9], (long[])deletedKeys.Values);
+        Assert.Equal([2_000L, 2_001], deleteTimestamps);
         Assert.Null(missing);
         Assert.Equal(7, names.Count);
         Assert.All(names, name => Assert.Matches(IdOnlyName(), name));
+    }
+
+    [Fact]
+    public async Task ReadIndexAsync_AfterWriteIndexAsync_GivesBackTheFileBesideItsSegment()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var container = _azurite.Service.GetBlobContainerClient("index-files");
+        await container.CreateIfNotExistsAsync(cancellationToken: ct);
+        var store = new AzureBlobHistoryStore(container);
+        var key = new SegmentKey(7, 70, 700);
+        var source = Path.GetTempFileName();
+        var copy = Path.GetTempFileName();
+        try
+        {
+            await File.WriteAllBytesAsync(source, [1, 2, 3, 250], ct);
+
+            await store.WriteIndexAsync(key, "hnsw-vec_1-L2-m16-ef128.usearch", source, ct);
+
+            Assert.True(await store.ReadIndexAsync(key, "hnsw-vec_1-L2-m16-ef128.usearch", copy, ct));
+            Assert.Equal([1, 2, 3, 250], await File.ReadAllBytesAsync(copy, ct));
+            Assert.False(await store.ReadIndexAsync(key, "hnsw-other.usearch", copy, ct));
+            Assert.Equal(["history/7/70/700/hnsw-vec_1-L2-m16-ef128.usearch"], await container.GetBlobsAsync(new GetBlobsOptions(), ct).Select(b => b.Name).ToListAsync(ct));
+            await Assert.ThrowsAsync<ArgumentException>(() => store.WriteIndexAsync(key, "../manifest.json", source, ct));
+            await Assert.ThrowsAsync<ArgumentException>(() => store.WriteIndexAsync(key, "manifest.json", source, ct));
+        }
+        finally
+        {
+            File.Delete(source);
+            File.Delete(copy);
+        }
     }
 
     [GeneratedRegex(@"^history/\d+/\d+/\d+/(data\.parquet|deletes\.parquet|manifest\.json)$")]

@@ -4,6 +4,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Milvus.Orleans.Client;
 using Milvus.Orleans.Grains;
+using Milvus.Orleans.Query;
 using Milvus.Orleans.Streaming;
 using Orleans.Configuration;
 using Orleans.TestingHost;
@@ -115,6 +116,7 @@ public sealed class InProcessMilvusCluster : IAsyncDisposable
             silo.AddRedisGrainStorage("PubSubStore", o => o.ConfigurationOptions = redis);
             silo.Services.AddKeyedSingleton(StreamingSiloBuilderExtensions.HistoryContainerKey, History);
             silo.AddMilvusStreaming(_configuration);
+            silo.AddMilvusQuery(_configuration);
             silo.Configure<ClusterMembershipOptions>(o =>
             {
                 o.ProbeTimeout = TimeSpan.FromMilliseconds(500);

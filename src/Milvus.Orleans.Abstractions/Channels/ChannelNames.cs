@@ -18,6 +18,18 @@ public static class ChannelNames
     public static string VChannel(string pchannel, long collectionId, int shard) =>
         string.Create(CultureInfo.InvariantCulture, $"{pchannel}_{collectionId}v{shard}");
 
+    /// <summary>The key of replica <paramref name="replica"/> of <paramref name="vchannel"/>'s query delegator.</summary>
+    public static string Delegator(string vchannel, int replica) =>
+        string.Create(CultureInfo.InvariantCulture, $"{vchannel}r{replica}");
+
+    /// <summary>The vchannel of a query delegator's key (see <see cref="Delegator"/>).</summary>
+    public static string VChannelOfDelegator(string key)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        var r = key.LastIndexOf('r');
+        return r > 0 ? key[..r] : throw new MilvusException(ErrorCode.InvalidName, $"'{key}' is not a delegator key: expected '<vchannel>r<replica>'.");
+    }
+
     /// <summary>
     /// The pchannel of a pchannel or vchannel name: the name itself, or the part before its last '_'.
     /// </summary>

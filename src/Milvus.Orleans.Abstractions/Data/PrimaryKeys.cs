@@ -45,7 +45,7 @@ public sealed class PrimaryKeys
         ArgumentNullException.ThrowIfNull(schema);
         if (Count == 0)
         {
-            throw new MilvusException(ErrorCode.EmptyBatch, $"Collection '{schema.Name}': no primary keys to delete; send at least one.");
+            throw new MilvusException(ErrorCode.EmptyBatch, $"Collection '{schema.Name}': no primary keys given; send at least one.");
         }
 
         var key = schema.PrimaryKey;

@@ -138,7 +138,7 @@ public static class FilterParser
     }
 
     /// <summary>The error for an expression that is wrong at <paramref name="position"/>.</summary>
-    internal static MilvusException Error(int position, string problem) =>
+    public static MilvusException Error(int position, string problem) =>
         new(ErrorCode.InvalidExpression, $"Invalid expression at position {position}: {problem}.");
 
     private enum TokenKind

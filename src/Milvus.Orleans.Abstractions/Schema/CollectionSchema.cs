@@ -85,6 +85,11 @@ public sealed record CollectionSchema(
             {
                 throw Invalid($"vector field '{field.Name}' has dimension {field.Dimension}: allowed 1..{FieldSchema.MaxDimension}.");
             }
+
+            if (!Enum.IsDefined(field.Metric))
+            {
+                throw Invalid($"vector field '{field.Name}' has metric {(int)field.Metric}: allowed L2, IP, Cosine.");
+            }
         }
         else if (field.Dimension != 0)
         {

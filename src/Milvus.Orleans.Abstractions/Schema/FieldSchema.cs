@@ -7,6 +7,7 @@ namespace Milvus.Orleans.Schema;
 /// <param name="AutoId">For an Int64 primary key: the service assigns the keys and inserts must not carry them.</param>
 /// <param name="Dimension">For a <see cref="DataType.FloatVector"/>: its length, 1..<see cref="MaxDimension"/>.</param>
 /// <param name="MaxLength">For a <see cref="DataType.VarChar"/>: the longest value, 1..<see cref="MaxVarCharLength"/>.</param>
+/// <param name="Metric">For a <see cref="DataType.FloatVector"/>: how searches compare its rows (the metric Milvus sets on the field's index).</param>
 [GenerateSerializer, Immutable]
 public sealed record FieldSchema(
     [property: Id(0)] string Name,
@@ -14,7 +15,8 @@ public sealed record FieldSchema(
     [property: Id(2)] bool IsPrimaryKey = false,
     [property: Id(3)] bool AutoId = false,
     [property: Id(4)] int Dimension = 0,
-    [property: Id(5)] int MaxLength = 0)
+    [property: Id(5)] int MaxLength = 0,
+    [property: Id(6)] MetricType Metric = MetricType.L2)
 {
     /// <summary>Largest vector dimension.</summary>
     public const int MaxDimension = 32_768;
@@ -29,7 +31,8 @@ public sealed record FieldSchema(
     public static FieldSchema VarCharKey(string name, int maxLength) => new(name, DataType.VarChar, IsPrimaryKey: true, MaxLength: maxLength);
 
     /// <summary>A float vector field.</summary>
-    public static FieldSchema FloatVector(string name, int dimension) => new(name, DataType.FloatVector, Dimension: dimension);
+    public static FieldSchema FloatVector(string name, int dimension, MetricType metric = MetricType.L2) =>
+        new(name, DataType.FloatVector, Dimension: dimension, Metric: metric);
 
     /// <summary>A scalar field.</summary>
     public static FieldSchema Scalar(string name, DataType type, int maxLength = 0) => new(name, type, MaxLength: maxLength);

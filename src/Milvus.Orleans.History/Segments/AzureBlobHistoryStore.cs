@@ -50,7 +50,8 @@ public sealed class AzureBlobHistoryStore(BlobContainerClient container) : IHist
             all.Length == 0 ? 0 : all.Max(),
             segment.EndPosition,
             [.. segment.Schema.Fields.Select(f => new ManifestField(f.Name, f.Type, f.IsPrimaryKey, f.Dimension))],
-            files);
+            files,
+            segment.VChannel);
         await container.GetBlobClient(prefix + ManifestFile).UploadAsync(BinaryData.FromBytes(manifest.ToJson()), overwrite: true, cancellationToken).ConfigureAwait(false);
         return manifest;
     }
@@ -71,16 +72,48 @@ public sealed class AzureBlobHistoryStore(BlobContainerClient container) : IHist
         }
 
         var (rows, timestamps) = await DownloadAsync(prefix + DataFile, stream => SegmentParquet.ReadAsync(stream, schema.Fields, cancellationToken), cancellationToken).ConfigureAwait(false);
-        var primaryKey = schema.PrimaryKey;
-        var (deletes, deleteTimestamps) = manifest.Deletes > 0
-            ? await DownloadAsync(prefix + DeletesFile, stream => SegmentParquet.ReadAsync(stream, [primaryKey], cancellationToken), cancellationToken).ConfigureAwait(false)
-            : (new RowBatch([FieldColumn.Empty(primaryKey)]), []);
-        return new SealedSegment(key, manifest.PChannel, schema, rows, timestamps, deletes.Columns[0], deleteTimestamps, manifest.EndPosition);
+        var (deletes, deleteTimestamps) = await ReadDeletesAsync(manifest, schema.PrimaryKey, cancellationToken).ConfigureAwait(false);
+        return new SealedSegment(key, manifest.VChannel ?? string.Empty, manifest.PChannel, schema, rows, timestamps, deletes, deleteTimestamps, manifest.EndPosition);
+    }
+
+    public async Task<(FieldColumn Keys, long[] Timestamps)> ReadDeletesAsync(SegmentManifest manifest, FieldSchema primaryKey, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(manifest);
+        if (manifest.Deletes == 0)
+        {
+            return (FieldColumn.Empty(primaryKey), []);
+        }
+
+        var prefix = Prefix(new SegmentKey(manifest.CollectionId, manifest.PartitionId, manifest.SegmentId));
+        var (deletes, timestamps) = await DownloadAsync(prefix + DeletesFile, stream => SegmentParquet.ReadAsync(stream, [primaryKey], cancellationToken), cancellationToken).ConfigureAwait(false);
+        return (deletes.Columns[0], timestamps);
+    }
+
+    public async Task WriteIndexAsync(SegmentKey key, string name, string path, CancellationToken cancellationToken) =>
+        await container.GetBlobClient(Prefix(key) + IndexName(name)).UploadAsync(path, overwrite: true, cancellationToken).ConfigureAwait(false);
+
+    public async Task<bool> ReadIndexAsync(SegmentKey key, string name, string path, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await container.GetBlobClient(Prefix(key) + IndexName(name)).DownloadToAsync(path, cancellationToken).ConfigureAwait(false);
+            return true;
+        }
+        catch (RequestFailedException ex) when (ex.Status == 404)
+        {
+            return false;
+        }
     }
 
     public async IAsyncEnumerable<SegmentManifest> ListSegmentsAsync(long collectionId, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         var prefix = string.Create(CultureInfo.InvariantCulture, $"history/{collectionId}/");
+        // Nothing was ever sealed: the container is created by the first segment written.
+        if (!await container.ExistsAsync(cancellationToken).ConfigureAwait(false))
+        {
+            yield break;
+        }
+
         await foreach (var blob in container.GetBlobsAsync(new GetBlobsOptions { Prefix = prefix }, cancellationToken).ConfigureAwait(false))
         {
             if (blob.Name.EndsWith("/" + ManifestFile, StringComparison.Ordinal))
@@ -90,6 +123,12 @@ public sealed class AzureBlobHistoryStore(BlobContainerClient container) : IHist
             }
         }
     }
+
+    /// <summary>An index file's name: never a path, never one of the segment's own files.</summary>
+    private static string IndexName(string name) =>
+        name.Length is > 0 and <= 64 && name.All(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '-' or '_') && name is not (DataFile or DeletesFile or ManifestFile)
+            ? name
+            : throw new ArgumentException($"'{name}' is not an index file name: letters, digits, '.', '-' and '_' only.", nameof(name));
 
     private static string Prefix(SegmentKey key) =>
         string.Create(CultureInfo.InvariantCulture, $"history/{key.CollectionId}/{key.PartitionId}/{key.SegmentId}/");

@@ -1,3 +1,4 @@
+using Milvus.Orleans.Data;
 using Milvus.Orleans.Schema;
 
 namespace Milvus.Orleans.History.Segments;
@@ -13,6 +14,15 @@ public interface IHistoryStore
 
     /// <summary>Reads a complete segment (one whose manifest was written) back; null if there is none.</summary>
     Task<SealedSegment?> ReadSegmentAsync(SegmentKey key, CollectionSchema schema, CancellationToken cancellationToken);
+
+    /// <summary>The deletes a complete segment holds: primary keys and their timestamps.</summary>
+    Task<(FieldColumn Keys, long[] Timestamps)> ReadDeletesAsync(SegmentManifest manifest, FieldSchema primaryKey, CancellationToken cancellationToken);
+
+    /// <summary>Stores the file at <paramref name="path"/> beside the segment as <paramref name="name"/> (an index built for it).</summary>
+    Task WriteIndexAsync(SegmentKey key, string name, string path, CancellationToken cancellationToken);
+
+    /// <summary>Fetches the segment's file <paramref name="name"/> into <paramref name="path"/>; false when there is none.</summary>
+    Task<bool> ReadIndexAsync(SegmentKey key, string name, string path, CancellationToken cancellationToken);
 
     /// <summary>The manifests of a collection's complete segments.</summary>
     IAsyncEnumerable<SegmentManifest> ListSegmentsAsync(long collectionId, CancellationToken cancellationToken);

@@ -11,6 +11,7 @@ public readonly record struct SegmentKey(long CollectionId, long PartitionId, lo
 /// with their timestamps), and the log range it was built from.
 /// </summary>
 /// <param name="Key">Its ids.</param>
+/// <param name="VChannel">The shard (vchannel) it belongs to.</param>
 /// <param name="PChannel">The pchannel whose log it was built from.</param>
 /// <param name="Schema">The collection's schema.</param>
 /// <param name="Rows">Every field of every row.</param>
@@ -20,6 +21,7 @@ public readonly record struct SegmentKey(long CollectionId, long PartitionId, lo
 /// <param name="EndPosition">The log position after the last message the segment holds.</param>
 public sealed record SealedSegment(
     SegmentKey Key,
+    string VChannel,
     string PChannel,
     CollectionSchema Schema,
     RowBatch Rows,

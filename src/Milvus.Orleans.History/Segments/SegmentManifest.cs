@@ -20,7 +20,8 @@ public sealed record SegmentManifest(
     long MaxTimestamp,
     long EndPosition,
     IReadOnlyList<ManifestField> Fields,
-    IReadOnlyList<ManifestFile> Files)
+    IReadOnlyList<ManifestFile> Files,
+    string? VChannel = null)
 {
     /// <summary>The version this code writes.</summary>
     public const int CurrentFormat = 1;

@@ -175,6 +175,13 @@ internal sealed class ChannelHistory
             firstGrowing == ulong.MaxValue ? applied : new HybridTimestamp(firstGrowing - 1));
     }
 
+    /// <summary>The timestamp of the last record taken: every visible message up to it is in memory or history.</summary>
+    public HybridTimestamp Applied => _lastTs;
+
+    /// <summary>The growing segments of <paramref name="vchannel"/> as they are now.</summary>
+    public IReadOnlyList<GrowingView> View(string vchannel) =>
+        [.. _growing.Where(g => string.Equals(g.Key.VChannel, vchannel, StringComparison.Ordinal)).Select(g => g.Value.Segment.View())];
+
     /// <summary>The progress of every vchannel with data, in ordinal order of name.</summary>
     public IReadOnlyList<(string VChannel, VChannelProgress Progress)> Progress() =>
         _lastData.Keys.Order(StringComparer.Ordinal).Select(vchannel => (vchannel, Progress(vchannel))).ToArray();
@@ -241,7 +248,7 @@ internal sealed class ChannelHistory
         if (!_growing.TryGetValue(key, out var growing))
         {
             var segmentKey = new SegmentKey(collection!.Id, partition, checked((long)message.Ts.Value));
-            growing = new Growing(new GrowingSegment(segmentKey, _pchannel, collection.Schema, now), replayFrom);
+            growing = new Growing(new GrowingSegment(segmentKey, key.VChannel, _pchannel, collection.Schema, now), replayFrom);
             _growing.Add(key, growing);
         }
 

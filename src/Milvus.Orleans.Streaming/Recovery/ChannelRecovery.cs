@@ -17,7 +17,7 @@ internal sealed record RecoveryServices(
     ICheckpointStore Checkpoints,
     SealPolicy Policy,
     BufferBudget Budget,
-    LsnGauges Gauges,
+    RunningRecoveries Running,
     bool WalEnabled,
     bool RecoveryErrorIgnore,
     IGrainFactory Grains,
@@ -51,7 +51,7 @@ internal sealed partial class ChannelRecovery : IAsyncDisposable
         Term = term;
         _services = services;
         _history = new ChannelHistory(pchannel, services.Policy, null);
-        services.Gauges.Add(this);
+        services.Running.Add(this);
         _running = Task.Run(() => RunAsync(durableEnd), CancellationToken.None);
     }
 
@@ -96,7 +96,7 @@ internal sealed partial class ChannelRecovery : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        _services.Gauges.Remove(this);
+        _services.Running.Remove(this);
         await _stop.CancelAsync().ConfigureAwait(false);
         await _running.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         _stop.Dispose();
@@ -173,6 +173,8 @@ internal sealed partial class ChannelRecovery : IAsyncDisposable
         var history = new ChannelHistory(PChannel, services.Policy, checkpoint);
         lock (_gate)
         {
+            // What an earlier reading sealed and did not write is sealed again by this one, under the same ids.
+            _unwritten.Clear();
             _history = history;
             Account(history);
         }
@@ -210,6 +212,7 @@ internal sealed partial class ChannelRecovery : IAsyncDisposable
                 if (!services.Budget.GrowingFits(record.Payload.Length) && history.SealLargest() is { } largest)
                 {
                     pressured = largest;
+                    Keep([largest]);
                     Account(history);
                     LogPressureSeal(services.Logger, PChannel, largest.Key.CollectionId, largest.Key.PartitionId, largest.Key.SegmentId, services.Budget.Growing);
                 }
@@ -269,6 +272,7 @@ internal sealed partial class ChannelRecovery : IAsyncDisposable
         lock (_gate)
         {
             history.Written();
+            MarkWritten(segments);
             Account(history);
         }
     }
@@ -276,7 +280,7 @@ internal sealed partial class ChannelRecovery : IAsyncDisposable
     /// <summary>Brings the silo's budget to what <paramref name="history"/> holds (the one being read, or a new one).</summary>
     private void Account(ChannelHistory? history)
     {
-        var held = history?.HeldBytes ?? 0;
+        var held = history is null ? 0 : history.HeldBytes + KeptBytes;
         _services.Budget.AddGrowing(held - _accounted);
         _accounted = held;
     }
@@ -308,7 +312,9 @@ internal sealed partial class ChannelRecovery : IAsyncDisposable
 
         lock (_gate)
         {
-            return [.. history.Take(message, _services.Time.GetUtcNow())];
+            List<SealedSegment> sealedNow = [.. history.Take(message, _services.Time.GetUtcNow())];
+            Keep(sealedNow);
+            return sealedNow;
         }
     }
 
@@ -351,6 +357,7 @@ internal sealed partial class ChannelRecovery : IAsyncDisposable
     {
         lock (_gate)
         {
+            CompleteAppliedWaiters(history.Applied);
             for (var i = _waiters.Count - 1; i >= 0; i--)
             {
                 var waiter = _waiters[i];
@@ -369,6 +376,7 @@ internal sealed partial class ChannelRecovery : IAsyncDisposable
     {
         lock (_gate)
         {
+            FailAppliedWaiters(exception);
             foreach (var waiter in _waiters)
             {
                 waiter.Done.TrySetException(exception);

@@ -10,12 +10,10 @@ namespace Milvus.Orleans.Streaming.Recovery;
 /// each with its timestamp. An upsert is a delete of its keys and an insert at the same timestamp: a delete hides
 /// only rows written strictly before it, so the upserted row stays.
 /// </summary>
-internal sealed class GrowingSegment(SegmentKey key, string pchannel, CollectionSchema schema, DateTimeOffset openedAt)
+internal sealed class GrowingSegment(SegmentKey key, string vchannel, string pchannel, CollectionSchema schema, DateTimeOffset openedAt)
 {
-    private readonly List<RowBatch> _rows = [];
-    private readonly List<long> _timestamps = [];
-    private readonly List<FieldColumn> _deletedKeys = [];
-    private readonly List<long> _deleteTimestamps = [];
+    private readonly List<(RowBatch Rows, long Ts)> _rows = [];
+    private readonly List<(FieldColumn Keys, long Ts)> _deletes = [];
 
     public SegmentKey Key { get; } = key;
 
@@ -27,9 +25,9 @@ internal sealed class GrowingSegment(SegmentKey key, string pchannel, Collection
     /// <summary>Estimated bytes held, for the seal policy and the memory bound.</summary>
     public long Bytes { get; private set; }
 
-    public int Rows => _timestamps.Count;
+    public int Rows { get; private set; }
 
-    public int Deletes => _deleteTimestamps.Count;
+    public int Deletes { get; private set; }
 
     /// <summary>The log position after the last message it took.</summary>
     public long EndPosition { get; private set; }
@@ -63,25 +61,32 @@ internal sealed class GrowingSegment(SegmentKey key, string pchannel, Collection
     /// <summary>Everything it holds, as a segment that takes no more.</summary>
     public SealedSegment Seal() => new(
         Key,
+        vchannel,
         pchannel,
         schema,
-        RowBatch.Concat(_rows.Count > 0 ? _rows : [new RowBatch([.. schema.Fields.Select(FieldColumn.Empty)])]),
-        [.. _timestamps],
-        _deletedKeys.Count > 0 ? FieldColumn.Concat(_deletedKeys) : FieldColumn.Empty(schema.PrimaryKey),
-        [.. _deleteTimestamps],
+        RowBatch.Concat(_rows.Count > 0 ? [.. _rows.Select(r => r.Rows)] : [new RowBatch([.. schema.Fields.Select(FieldColumn.Empty)])]),
+        [.. _rows.SelectMany(r => Enumerable.Repeat(r.Ts, r.Rows.RowCount))],
+        _deletes.Count > 0 ? FieldColumn.Concat([.. _deletes.Select(d => d.Keys)]) : FieldColumn.Empty(schema.PrimaryKey),
+        [.. _deletes.SelectMany(d => Enumerable.Repeat(d.Ts, d.Keys.RowCount))],
         EndPosition);
+
+    /// <summary>What it holds now, for reads: its batches and deletes so far, each with its timestamp (all immutable).</summary>
+    public GrowingView View() => new(Key, [.. _rows], [.. _deletes]);
 
     private void AddRows(RowBatch rows, long ts)
     {
-        _rows.Add(rows);
-        _timestamps.AddRange(Enumerable.Repeat(ts, rows.RowCount));
+        _rows.Add((rows, ts));
+        Rows += rows.RowCount;
         Bytes += rows.EstimatedBytes + (8L * rows.RowCount);
     }
 
     private void AddDeletes(FieldColumn keys, long ts)
     {
-        _deletedKeys.Add(keys);
-        _deleteTimestamps.AddRange(Enumerable.Repeat(ts, keys.RowCount));
+        _deletes.Add((keys, ts));
+        Deletes += keys.RowCount;
         Bytes += keys.EstimatedBytes + (8L * keys.RowCount);
     }
 }
+
+/// <summary>A growing segment as a read sees it: the batches and deletes it held at that moment.</summary>
+internal sealed record GrowingView(SegmentKey Key, IReadOnlyList<(RowBatch Rows, long Ts)> Batches, IReadOnlyList<(FieldColumn Keys, long Ts)> Deletes);

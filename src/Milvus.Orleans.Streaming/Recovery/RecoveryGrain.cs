@@ -28,7 +28,7 @@ internal sealed partial class RecoveryGrain(
     IHistoryStore history,
     ICheckpointStore checkpoints,
     BufferBudget budget,
-    LsnGauges gauges,
+    RunningRecoveries running,
     IOptions<SegmentOptions> segmentOptions,
     IOptions<WalOptions> walOptions,
     ILocalSiloDetails silo,
@@ -57,7 +57,7 @@ internal sealed partial class RecoveryGrain(
                 var older = _recovery;
                 LogStarting(logger, PChannel, term);
                 _recovery = new ChannelRecovery(PChannel, term, durableEnd, new RecoveryServices(
-                    storage, codec, history, checkpoints, new SealPolicy(segmentOptions.Value), budget, gauges, walOptions.Value.Enable, walOptions.Value.RecoveryErrorIgnore, GrainFactory, time, logger));
+                    storage, codec, history, checkpoints, new SealPolicy(segmentOptions.Value), budget, running, walOptions.Value.Enable, walOptions.Value.RecoveryErrorIgnore, GrainFactory, time, logger));
                 DelayDeactivation(Timeout.InfiniteTimeSpan);
                 if (older is not null)
                 {

@@ -16,9 +16,9 @@ public sealed class ChannelRecoveryTests
     public async Task DisposeAsync_WhileTheReplayWaitsForTheLog_FailsTheWaitWithChannelNotReady()
     {
         using var budget = new BufferBudget(Options.Create(new WalOptions()), TimeProvider.System);
-        using var gauges = new LsnGauges();
+        using var running = new RunningRecoveries();
         var services = new RecoveryServices(
-            new SilentLog(), null!, null!, new NoCheckpoint(), new SealPolicy(new SegmentOptions()), budget, gauges,
+            new SilentLog(), null!, null!, new NoCheckpoint(), new SealPolicy(new SegmentOptions()), budget, running,
             WalEnabled: true, RecoveryErrorIgnore: true, null!, TimeProvider.System, NullLogger.Instance);
         var recovery = new ChannelRecovery("mo-rootcoord-dml_0", term: 3, durableEnd: 1_000, services);
 

@@ -11,7 +11,7 @@ public sealed class GrowingSegmentTests
 {
     private const string VChannel = "mo-rootcoord-dml_0_1v0";
     private static readonly DateTimeOffset Opened = new(2026, 11, 25, 12, 0, 0, TimeSpan.Zero);
-    private readonly GrowingSegment _segment = new(new SegmentKey(1, 10, 100), "mo-rootcoord-dml_0", TestRows.Schema("grow"), Opened);
+    private readonly GrowingSegment _segment = new(new SegmentKey(1, 10, 100), VChannel, "mo-rootcoord-dml_0", TestRows.Schema("grow"), Opened);
 
     [Fact]
     public void Seal_AfterInsertsUpsertsAndDeletes_HoldsEveryRowAndDeleteInLogOrderWithTheirTimestamps()
@@ -44,11 +44,11 @@ public sealed class GrowingSegmentTests
     public void Reason_WhenSizeIdleTimeOrLifetimeIsReached_NamesIt()
     {
         var policy = new SealPolicy(new SegmentOptions { MaxSizeMb = 1, IdleSeconds = 60, LifetimeHours = 1 });
-        var empty = new GrowingSegment(new SegmentKey(1, 10, 101), "mo-rootcoord-dml_0", TestRows.Schema("grow"), Opened);
-        var big = new GrowingSegment(new SegmentKey(1, 10, 102), "mo-rootcoord-dml_0", TestRows.Schema("grow"), Opened);
+        var empty = new GrowingSegment(new SegmentKey(1, 10, 101), VChannel, "mo-rootcoord-dml_0", TestRows.Schema("grow"), Opened);
+        var big = new GrowingSegment(new SegmentKey(1, 10, 102), VChannel, "mo-rootcoord-dml_0", TestRows.Schema("grow"), Opened);
         big.Apply(Logged(0, MessageKind.Insert, 1, rows: TestRows.Rows(0, 20_000)), Opened);
         // Written a second before its hour is up: only its lifetime can end it then.
-        var old = new GrowingSegment(new SegmentKey(1, 10, 103), "mo-rootcoord-dml_0", TestRows.Schema("grow"), Opened);
+        var old = new GrowingSegment(new SegmentKey(1, 10, 103), VChannel, "mo-rootcoord-dml_0", TestRows.Schema("grow"), Opened);
         old.Apply(Logged(0, MessageKind.Insert, 1, rows: TestRows.Rows(0, 1)), Opened.AddHours(1).AddSeconds(-1));
         _segment.Apply(Logged(0, MessageKind.Insert, 1, rows: TestRows.Rows(0, 1)), Opened.AddMinutes(10));
 

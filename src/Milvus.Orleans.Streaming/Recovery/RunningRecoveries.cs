@@ -5,16 +5,17 @@ using Milvus.Orleans.Grains;
 namespace Milvus.Orleans.Streaming.Recovery;
 
 /// <summary>
-/// The LSN points of every vchannel this silo recovers, as gauges in Unix milliseconds of their timestamps, tagged
+/// The pchannel recoveries running on this silo: found by pchannel (the query delegators read through them), and
+/// reported as the LSN points of every vchannel they hold, as gauges in Unix milliseconds of their timestamps, tagged
 /// with pchannel and vchannel: ① <c>milvus.lsn.last_write</c>, ② <c>milvus.lsn.applied</c>,
 /// ③ <c>milvus.lsn.persisted</c>, and <c>milvus.lsn.unpersisted</c>, how far ③ lags ① (0 when flushed).
 /// </summary>
-internal sealed class LsnGauges : IDisposable
+internal sealed class RunningRecoveries : IDisposable
 {
     private readonly Meter _meter = new("Milvus.Orleans");
     private readonly ConcurrentDictionary<string, ChannelRecovery> _running = new(StringComparer.Ordinal);
 
-    public LsnGauges()
+    public RunningRecoveries()
     {
         _meter.CreateObservableGauge("milvus.lsn.last_write", () => Measure(p => p.LastWrite.PhysicalMs), "ms", "① Last write of the vchannel (Unix ms of its timestamp).");
         _meter.CreateObservableGauge("milvus.lsn.applied", () => Measure(p => p.Applied.PhysicalMs), "ms", "② What recovery took into memory (Unix ms of its timestamp).");
@@ -31,6 +32,9 @@ internal sealed class LsnGauges : IDisposable
 
     /// <summary>Stops reporting <paramref name="recovery"/>, unless a newer one of its pchannel already took its place.</summary>
     public void Remove(ChannelRecovery recovery) => _running.TryRemove(KeyValuePair.Create(recovery.PChannel, recovery));
+
+    /// <summary>The recovery of <paramref name="pchannel"/> running here, if any.</summary>
+    public ChannelRecovery? Find(string pchannel) => _running.GetValueOrDefault(pchannel);
 
     public void Dispose() => _meter.Dispose();
 

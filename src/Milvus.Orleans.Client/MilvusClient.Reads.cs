@@ -1,0 +1,251 @@
+using System.Globalization;
+using System.Text;
+using Milvus.Orleans.Channels;
+using Milvus.Orleans.Data;
+using Milvus.Orleans.Grains;
+using Milvus.Orleans.Messages;
+using Milvus.Orleans.Query;
+using Milvus.Orleans.Schema;
+
+namespace Milvus.Orleans.Client;
+
+/// <summary>Options of <see cref="MilvusClient.SearchAsync"/>.</summary>
+/// <param name="Filter">A filter expression hits must match (Milvus' boolean expression syntax), or null.</param>
+/// <param name="OutputFields">Fields returned with each hit besides the primary key.</param>
+/// <param name="Consistency">Which writes the search must see; Milvus' default, <see cref="ConsistencyLevel.Bounded"/>.</param>
+/// <param name="VectorField">The vector field searched; needed only when the collection has several.</param>
+/// <param name="Ef">HNSW breadth of search (larger: better recall, slower); 0 for the service's default.</param>
+public sealed record SearchParameters(
+    string? Filter = null,
+    IReadOnlyList<string>? OutputFields = null,
+    ConsistencyLevel Consistency = ConsistencyLevel.Bounded,
+    string? VectorField = null,
+    int Ef = 0);
+
+/// <summary>Options of <see cref="MilvusClient.QueryAsync"/>.</summary>
+/// <param name="OutputFields">Fields returned besides the primary key.</param>
+/// <param name="Limit">The most rows returned (offset + limit ≤ <see cref="QueryRequest.MaxRows"/>).</param>
+/// <param name="Offset">Rows skipped first, in primary key order.</param>
+/// <param name="Consistency">Which writes the query must see.</param>
+public sealed record QueryParameters(
+    IReadOnlyList<string>? OutputFields = null,
+    int Limit = 100,
+    int Offset = 0,
+    ConsistencyLevel Consistency = ConsistencyLevel.Bounded);
+
+/// <summary>Reads: vector search, scalar queries, lookups by primary key and counts.</summary>
+public sealed partial class MilvusClient
+{
+    /// <summary>How stale a <see cref="ConsistencyLevel.Bounded"/> read may be, as Milvus.</summary>
+    public static readonly TimeSpan BoundedStaleness = TimeSpan.FromSeconds(5);
+
+    private ulong _lastWrite;
+
+    /// <summary>
+    /// Query delegators per shard that reads are spread over (replicas); 1 by default. More replicas share a shard's
+    /// read load between grains on the shard's silo.
+    /// </summary>
+    public int ReadReplicas { get; init; } = 1;
+
+    /// <summary>
+    /// Loads a collection for reads, as Milvus' <c>load_collection</c>: every shard's delegator starts, and its sealed
+    /// segments are loaded on query nodes with their HNSW graphs (built now if history has none). Reads load what they
+    /// need themselves; this only moves the wait before the first read.
+    /// </summary>
+    public async Task LoadCollectionAsync(string collection, CancellationToken cancellationToken = default)
+    {
+        var info = await CollectionAsync(collection, cancellationToken).ConfigureAwait(false);
+        await Task.WhenAll(info.VChannels.SelectMany(vchannel => Enumerable.Range(0, Math.Max(1, ReadReplicas)).Select(replica =>
+            RetryAsync(
+                async () =>
+                {
+                    await cluster.GetGrain<IQueryDelegatorGrain>(ChannelNames.Delegator(vchannel, replica)).LoadAsync().ConfigureAwait(false);
+                    return true;
+                },
+                cancellationToken)))).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// The <paramref name="topK"/> rows nearest each of <paramref name="vectors"/> under the vector field's metric,
+    /// best first, with their scores (L2: squared distance; IP: inner product; COSINE: cosine similarity), over
+    /// every shard of the collection: growing data and sealed segments, deletes applied at the read's timestamp.
+    /// </summary>
+    public async Task<IReadOnlyList<SearchHits>> SearchAsync(
+        string collection, IReadOnlyList<float[]> vectors, int topK, SearchParameters? parameters = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(vectors);
+        parameters ??= new SearchParameters();
+        var info = await CollectionAsync(collection, cancellationToken).ConfigureAwait(false);
+        var field = VectorField(info.Schema, parameters.VectorField);
+        if (vectors.Count == 0 || vectors.Any(v => v is null || v.Length != field.Dimension))
+        {
+            throw new MilvusException(
+                ErrorCode.DimensionMismatch,
+                $"Collection '{collection}': search with at least one vector of {field.Dimension} values for field '{field.Name}'.");
+        }
+
+        var guarantee = await GuaranteeAsync(parameters.Consistency, cancellationToken).ConfigureAwait(false);
+        var request = new SearchRequest(
+            info.Id, field.Name, [.. vectors.SelectMany(v => v)], topK, parameters.Filter, parameters.OutputFields ?? [], guarantee, parameters.Ef);
+        var shards = await Task.WhenAll(info.VChannels.Select(vchannel =>
+            RetryAsync(() => Delegator(vchannel).SearchAsync(request), cancellationToken))).ConfigureAwait(false);
+        return [.. Enumerable.Range(0, vectors.Count).Select(q => ReadMerge.Hits([.. shards.Select(s => s[q])], field.Metric, topK))];
+    }
+
+    /// <summary>
+    /// The rows matching <paramref name="filter"/> (all rows when null), in primary key order, from
+    /// <see cref="QueryParameters.Offset"/> on, at most <see cref="QueryParameters.Limit"/>.
+    /// </summary>
+    public async Task<RowBatch> QueryAsync(string collection, string? filter, QueryParameters? parameters = null, CancellationToken cancellationToken = default)
+    {
+        parameters ??= new QueryParameters();
+        if (parameters.Offset < 0 || parameters.Limit < 0 || (long)parameters.Offset + parameters.Limit > QueryRequest.MaxRows)
+        {
+            throw new MilvusException(
+                ErrorCode.InvalidArgument,
+                $"offset {parameters.Offset} and limit {parameters.Limit}: both at least 0, and together at most {QueryRequest.MaxRows}.");
+        }
+
+        var info = await CollectionAsync(collection, cancellationToken).ConfigureAwait(false);
+        var request = new QueryRequest(
+            info.Id, filter, parameters.OutputFields ?? [], parameters.Offset + parameters.Limit, await GuaranteeAsync(parameters.Consistency, cancellationToken).ConfigureAwait(false));
+        var result = await QueryShardsAsync(info, info.VChannels, request, cancellationToken).ConfigureAwait(false);
+        return result.Rows.Slice(Math.Min(parameters.Offset, result.Rows.RowCount), Math.Max(0, result.Rows.RowCount - parameters.Offset));
+    }
+
+    /// <summary>The rows with primary keys <paramref name="keys"/> (those that exist), in primary key order.</summary>
+    public async Task<RowBatch> GetAsync(
+        string collection, PrimaryKeys keys, IReadOnlyList<string>? outputFields = null, ConsistencyLevel consistency = ConsistencyLevel.Strong, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(keys);
+        var info = await CollectionAsync(collection, cancellationToken).ConfigureAwait(false);
+        keys.Validate(info.Schema);
+        if (keys.Count > QueryRequest.MaxRows)
+        {
+            throw new MilvusException(ErrorCode.InvalidArgument, $"Get at most {QueryRequest.MaxRows} keys per call, not {keys.Count}.");
+        }
+
+        var guarantee = await GuaranteeAsync(consistency, cancellationToken).ConfigureAwait(false);
+        var shardOf = ShardRouter.ShardsOf(keys.Values, info.VChannels.Count);
+        var byShard = Enumerable.Range(0, keys.Count).GroupBy(i => shardOf[i]).ToArray();
+        var results = await Task.WhenAll(byShard.Select(g =>
+        {
+            var request = new QueryRequest(info.Id, InList(info.Schema.PrimaryKey.Name, keys.Select([.. g])), outputFields ?? [], QueryRequest.MaxRows, guarantee);
+            return RetryAsync(() => Delegator(info.VChannels[g.Key]).QueryAsync(request), cancellationToken);
+        })).ConfigureAwait(false);
+        return ReadMerge.Rows(results, info.Schema.PrimaryKey.Name, QueryRequest.MaxRows).Rows;
+    }
+
+    /// <summary>How many rows match <paramref name="filter"/> (all rows when null): Milvus' <c>count(*)</c>.</summary>
+    public async Task<long> CountAsync(string collection, string? filter = null, ConsistencyLevel consistency = ConsistencyLevel.Bounded, CancellationToken cancellationToken = default)
+    {
+        var info = await CollectionAsync(collection, cancellationToken).ConfigureAwait(false);
+        var request = new QueryRequest(info.Id, filter, [], 0, await GuaranteeAsync(consistency, cancellationToken).ConfigureAwait(false), CountOnly: true);
+        return (await QueryShardsAsync(info, info.VChannels, request, cancellationToken).ConfigureAwait(false)).Count;
+    }
+
+    /// <summary>Notes a write's timestamp for <see cref="ConsistencyLevel.Session"/> reads, and returns the result.</summary>
+    internal WriteResult Wrote(WriteResult result)
+    {
+        var ts = result.Ts.Value;
+        for (var seen = Interlocked.Read(ref _lastWrite); ts > seen; seen = Interlocked.Read(ref _lastWrite))
+        {
+            if (Interlocked.CompareExchange(ref _lastWrite, ts, seen) == seen)
+            {
+                break;
+            }
+        }
+
+        return result;
+    }
+
+    /// <summary>The keys of every row matching <paramref name="expression"/> now, page by page in primary key order.</summary>
+    private async Task<PrimaryKeys> MatchingKeysAsync(CollectionInfo info, string expression, CancellationToken cancellationToken)
+    {
+        var key = info.Schema.PrimaryKey;
+        var guarantee = await GuaranteeAsync(ConsistencyLevel.Strong, cancellationToken).ConfigureAwait(false);
+        var longs = new List<long>();
+        var strings = new List<string>();
+        var after = string.Empty;
+        while (true)
+        {
+            var request = new QueryRequest(info.Id, after.Length == 0 ? expression : $"({expression}) and {key.Name} > {after}", [], QueryRequest.MaxRows, guarantee);
+            var page = (await QueryShardsAsync(info, info.VChannels, request, cancellationToken).ConfigureAwait(false)).Rows.Column(key.Name)!.Values;
+            switch (page)
+            {
+                case long[] { Length: > 0 } pageLongs:
+                    longs.AddRange(pageLongs);
+                    after = pageLongs[^1].ToString(CultureInfo.InvariantCulture);
+                    break;
+                case string[] { Length: > 0 } pageStrings:
+                    strings.AddRange(pageStrings);
+                    after = Quoted(pageStrings[^1]);
+                    break;
+            }
+
+            if (page.Length < QueryRequest.MaxRows)
+            {
+                return key.Type == DataType.Int64 ? PrimaryKeys.Of([.. longs]) : PrimaryKeys.Of([.. strings]);
+            }
+        }
+    }
+
+    private async Task<QueryResult> QueryShardsAsync(CollectionInfo info, IEnumerable<string> vchannels, QueryRequest request, CancellationToken cancellationToken)
+    {
+        var shards = await Task.WhenAll(vchannels.Select(vchannel =>
+            RetryAsync(() => Delegator(vchannel).QueryAsync(request), cancellationToken))).ConfigureAwait(false);
+        return ReadMerge.Rows(shards, info.Schema.PrimaryKey.Name, request.Limit);
+    }
+
+    /// <summary>The timestamp a read at <paramref name="consistency"/> must see everything up to.</summary>
+    private async Task<HybridTimestamp> GuaranteeAsync(ConsistencyLevel consistency, CancellationToken cancellationToken) => consistency switch
+    {
+        ConsistencyLevel.Strong => await AllocateTimestampAsync(cancellationToken).ConfigureAwait(false),
+        ConsistencyLevel.Session => new HybridTimestamp(Interlocked.Read(ref _lastWrite)),
+        ConsistencyLevel.Bounded => HybridTimestamp.Compose((_time.GetUtcNow() - BoundedStaleness).ToUnixTimeMilliseconds(), 0),
+        ConsistencyLevel.Eventually => default,
+        _ => throw new MilvusException(ErrorCode.InvalidArgument, $"Consistency level {(int)consistency} is not one of Strong, Bounded, Session, Eventually."),
+    };
+
+    private IQueryDelegatorGrain Delegator(string vchannel) =>
+        cluster.GetGrain<IQueryDelegatorGrain>(ChannelNames.Delegator(vchannel, ReadReplicas <= 1 ? 0 : Random.Shared.Next(ReadReplicas)));
+
+    private static FieldSchema VectorField(CollectionSchema schema, string? name)
+    {
+        var vectors = schema.Fields.Where(f => f.Type == DataType.FloatVector).ToArray();
+        return name is null
+            ? vectors.Length == 1 ? vectors[0] : throw new MilvusException(
+                ErrorCode.InvalidArgument,
+                $"Collection '{schema.Name}' has {vectors.Length} vector fields ({string.Join(", ", vectors.Select(v => v.Name))}): name the one to search.")
+            : vectors.FirstOrDefault(v => string.Equals(v.Name, name, StringComparison.Ordinal)) ?? throw new MilvusException(
+                ErrorCode.FieldMismatch, $"Collection '{schema.Name}' has no vector field '{name}'.");
+    }
+
+    /// <summary>A filter selecting <paramref name="keys"/> of field <paramref name="field"/>.</summary>
+    private static string InList(string field, PrimaryKeys keys)
+    {
+        var list = new StringBuilder(field).Append(" in [");
+        for (var i = 0; i < keys.Count; i++)
+        {
+            if (i > 0)
+            {
+                list.Append(',');
+            }
+
+            if (keys.Int64 is { } longs)
+            {
+                list.Append(longs[i].ToString(CultureInfo.InvariantCulture));
+            }
+            else
+            {
+                list.Append(Quoted(keys.VarChar![i]));
+            }
+        }
+
+        return list.Append(']').ToString();
+    }
+
+    /// <summary>A string literal of the expression syntax.</summary>
+    private static string Quoted(string value) =>
+        "\"" + value.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("\"", "\\\"", StringComparison.Ordinal) + "\"";
+}

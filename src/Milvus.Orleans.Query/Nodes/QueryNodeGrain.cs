@@ -1,0 +1,177 @@
+using Microsoft.Extensions.Options;
+using Milvus.Orleans.Grains;
+using Milvus.Orleans.Query.Configuration;
+using Milvus.Orleans.Query.Search;
+using Milvus.Orleans.Query.Segments;
+using Milvus.Orleans.Schema;
+using Orleans.Concurrency;
+
+namespace Milvus.Orleans.Query.Nodes;
+
+/// <summary>
+/// Holds sealed segments for the shards' delegators (loaded by <see cref="SegmentLoader"/>), and searches and queries
+/// them at the delegator's read timestamp with its deletes.
+/// </summary>
+/// <remarks>
+/// Reentrant so searches go on while a segment loads (loading and building run on the thread pool); a search itself
+/// runs in one turn, so it sees the node's state at one moment.
+/// </remarks>
+[QueryNodePlacement]
+[Reentrant]
+internal sealed class QueryNodeGrain(SegmentLoader loader, IOptions<QueryOptions> options) : Grain, IQueryNodeGrain, IDisposable
+{
+    private readonly Dictionary<string, Shard> _shards = new(StringComparer.Ordinal);
+
+    public async Task LoadAsync(string vchannel, CollectionSchema schema, IReadOnlyList<SegmentRef> segments)
+    {
+        ArgumentNullException.ThrowIfNull(segments);
+        if (!_shards.TryGetValue(vchannel, out var shard))
+        {
+            _shards[vchannel] = shard = new Shard(schema);
+        }
+
+        // Segments stay loaded for as long as the shard is served: the node lives until they are released.
+        DelayDeactivation(Timeout.InfiniteTimeSpan);
+        await Task.WhenAll(segments.Select(segment => shard.Loading(segment.SegmentId, () => loader.LoadAsync(vchannel, shard.Schema, segment)))).ConfigureAwait(true);
+    }
+
+    public Task ReleaseAsync(string vchannel, IReadOnlyList<long>? segmentIds)
+    {
+        if (_shards.TryGetValue(vchannel, out var shard))
+        {
+            foreach (var id in segmentIds ?? [.. shard.Segments.Keys])
+            {
+                shard.Release(id);
+            }
+
+            if (shard.Segments.Count == 0)
+            {
+                _shards.Remove(vchannel);
+            }
+        }
+
+        return Task.CompletedTask;
+    }
+
+    public Task<IReadOnlyList<SearchHits>> SearchAsync(NodeSearch request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var shard = Held(request.VChannel, request.SegmentIds);
+        var deletes = shard.Deletes(request.Deletes);
+        var field = BlockReads.Check(request.Request, shard.Schema);
+        SearchedBlock[] blocks = [.. request.SegmentIds.Select(id => shard.Segments[id]).Select(s => new SearchedBlock(s.Block, s.Index(field.Name)))];
+        return Task.FromResult(BlockReads.Search(blocks, request.Request, shard.Schema, deletes, request.ReadTs, options.Value.HnswEf));
+    }
+
+    public Task<QueryResult> QueryAsync(NodeQuery request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var shard = Held(request.VChannel, request.SegmentIds);
+        var deletes = shard.Deletes(request.Deletes);
+        return Task.FromResult(BlockReads.Query([.. request.SegmentIds.Select(id => shard.Segments[id].Block)], request.Request, shard.Schema, deletes, request.ReadTs));
+    }
+
+    public void Dispose()
+    {
+        foreach (var shard in _shards.Values)
+        {
+            foreach (var id in shard.Segments.Keys.ToArray())
+            {
+                shard.Release(id);
+            }
+        }
+    }
+
+    /// <summary>The shard, if this node holds every one of <paramref name="segmentIds"/>; otherwise the delegator is told which to load.</summary>
+    private Shard Held(string vchannel, IReadOnlyList<long> segmentIds)
+    {
+        var shard = _shards.GetValueOrDefault(vchannel);
+        var missing = segmentIds.Where(id => shard is null || !shard.Segments.ContainsKey(id)).ToArray();
+        return missing.Length == 0
+            ? shard!
+            : throw new MilvusException(
+                ErrorCode.SegmentNotLoaded,
+                $"Query node {this.GetPrimaryKeyLong()} does not hold segments {string.Join(", ", missing)} of '{vchannel}'.");
+    }
+
+    /// <summary>What the node holds of one vchannel: segments, loads in flight, and each delegator's deletes.</summary>
+    private sealed class Shard(CollectionSchema schema)
+    {
+        private readonly Dictionary<long, Task> _loading = [];
+        private readonly Dictionary<string, DeleteLog> _deletes = new(StringComparer.Ordinal);
+
+        public CollectionSchema Schema { get; } = schema;
+
+        public Dictionary<long, LoadedSegment> Segments { get; } = [];
+
+        /// <summary>Loads a segment once, however many callers ask at the same time.</summary>
+        public Task Loading(long segmentId, Func<Task<LoadedSegment>> load)
+        {
+            if (Segments.ContainsKey(segmentId))
+            {
+                return Task.CompletedTask;
+            }
+
+            if (!_loading.TryGetValue(segmentId, out var loading))
+            {
+                _loading[segmentId] = loading = LoadOnceAsync(segmentId, load);
+            }
+
+            return loading;
+        }
+
+        public void Release(long segmentId)
+        {
+            if (Segments.Remove(segmentId, out var segment))
+            {
+                foreach (var index in segment.Indexes.Values)
+                {
+                    index.Dispose();
+                }
+            }
+        }
+
+        /// <summary>The delegator's deletes after taking what the request brings; fails if the node missed some.</summary>
+        public DeleteLog Deletes(ShardDeletes incoming)
+        {
+            if (!_deletes.TryGetValue(incoming.Source, out var log))
+            {
+                _deletes[incoming.Source] = log = new DeleteLog();
+            }
+
+            if (incoming.From == 0)
+            {
+                // Everything from the start: a delegator that started again may list its deletes in another order.
+                _deletes[incoming.Source] = log = new DeleteLog();
+            }
+            else if (incoming.From > log.Count)
+            {
+                throw new MilvusException(ErrorCode.SegmentNotLoaded, $"Query node holds {log.Count} deletes of '{incoming.Source}', and the request continues from {incoming.From}.");
+            }
+
+            // The request may repeat deletes the node already has (a retry, or requests arriving out of order).
+            var skip = log.Count - incoming.From;
+            if (skip < incoming.Timestamps.Length)
+            {
+                var keys = incoming.Keys.Values;
+                var fresh = Array.CreateInstance(keys.GetType().GetElementType()!, keys.Length - skip);
+                Array.Copy(keys, skip, fresh, 0, fresh.Length);
+                log.Add(fresh, incoming.Timestamps.AsSpan(skip));
+            }
+
+            return log;
+        }
+
+        private async Task LoadOnceAsync(long segmentId, Func<Task<LoadedSegment>> load)
+        {
+            try
+            {
+                Segments[segmentId] = await load().ConfigureAwait(true);
+            }
+            finally
+            {
+                _loading.Remove(segmentId);
+            }
+        }
+    }
+}

@@ -1,0 +1,191 @@
+using Microsoft.Extensions.Time.Testing;
+using Milvus.Orleans.Client;
+using Milvus.Orleans.Data;
+using Milvus.Orleans.Schema;
+using Milvus.Orleans.Testing;
+
+namespace Milvus.Orleans.Query.Tests.Search;
+
+/// <summary>
+/// Reads through the delegators and query nodes of two in-process silos, exact search (no graphs) so every answer can
+/// be compared with an oracle row for row: growing rows, sealed rows on query nodes, deletes and upserts at the
+/// read's timestamp, filters, and the consistency levels.
+/// </summary>
+public sealed class SearchTests : IAsyncLifetime
+{
+    private const int Dimension = 8;
+    private InProcessMilvusCluster _cluster = null!;
+
+    public async ValueTask InitializeAsync() => _cluster = await InProcessMilvusCluster.StartAsync(
+        2, new Dictionary<string, string?> { ["Milvus:Streaming:PChannels"] = "4", ["Milvus:Query:IndexMinRows"] = "100000000", ["Milvus:Query:Nodes"] = "3" });
+
+    public async ValueTask DisposeAsync() => await _cluster.DisposeAsync();
+
+    [Theory]
+    [InlineData(MetricType.L2)]
+    [InlineData(MetricType.IP)]
+    [InlineData(MetricType.Cosine)]
+    public async Task SearchAsync_OverSealedGrowingDeletedAndUpsertedRows_ReturnsTheOracleHitsOfTheLiveRows(MetricType metric)
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var client = _cluster.Client;
+        var name = "mixed_" + metric;
+        await client.CreateCollectionAsync(Schema(name, metric), ct);
+        var live = new Dictionary<long, float[]>();
+        await InsertAsync(client, name, live, 0, 1_500, seed: 1, ct);
+        await client.FlushAsync(name, ct);
+        await InsertAsync(client, name, live, 1_500, 500, seed: 2, ct);
+        var deleted = Enumerable.Range(0, 100).Select(i => (long)(i * 19)).ToArray();
+        await client.DeleteAsync(name, PrimaryKeys.Of(deleted), cancellationToken: ct);
+        foreach (var key in deleted)
+        {
+            live.Remove(key);
+        }
+
+        // Upserts replace sealed rows (keys 1..49, odd) with new vectors.
+        var upserted = Enumerable.Range(0, 25).Select(i => (long)((2 * i) + 1)).Where(k => !deleted.Contains(k)).ToArray();
+        var upsertVectors = Vectors(upserted.Length, seed: 3);
+        await client.UpsertAsync(name, Batch(upserted, upsertVectors), cancellationToken: ct);
+        for (var i = 0; i < upserted.Length; i++)
+        {
+            live[upserted[i]] = upsertVectors[i];
+        }
+
+        var queries = Vectors(20, seed: 4);
+        var hits = await client.SearchAsync(name, queries, 10, new SearchParameters(Consistency: Query.ConsistencyLevel.Strong), ct);
+
+        Assert.Equal(20, hits.Count);
+        for (var q = 0; q < queries.Length; q++)
+        {
+            var expected = SearchOracle.Nearest(live, queries[q], metric, 10);
+            Assert.Equal(expected.Select(e => e.Key), (long[])hits[q].Rows.Column("id")!.Values);
+            Assert.All(expected.Zip(hits[q].Scores), p => Assert.Equal(p.First.Score, p.Second, 3));
+        }
+    }
+
+    [Fact]
+    public async Task SearchAsync_BeforeAndAfterAFlushHandsRowsToQueryNodes_ReturnsTheSameHits()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var client = _cluster.Client;
+        await client.CreateCollectionAsync(Schema("handoff", MetricType.L2), ct);
+        var live = new Dictionary<long, float[]>();
+        await InsertAsync(client, "handoff", live, 0, 800, seed: 5, ct);
+        var queries = Vectors(5, seed: 6);
+        var strong = new SearchParameters(OutputFields: ["title"], Consistency: Query.ConsistencyLevel.Strong);
+        var growing = await client.SearchAsync("handoff", queries, 5, strong, ct);
+
+        await client.FlushAsync("handoff", ct);
+        var justFlushed = await client.SearchAsync("handoff", queries, 5, strong, ct);
+        await Task.Delay(1_000, ct);
+        var onNodes = await client.SearchAsync("handoff", queries, 5, strong, ct);
+
+        for (var q = 0; q < queries.Length; q++)
+        {
+            var expected = SearchOracle.Nearest(live, queries[q], MetricType.L2, 5).Select(e => e.Key).ToArray();
+            Assert.Equal(expected, (long[])growing[q].Rows.Column("id")!.Values);
+            Assert.Equal(expected, (long[])justFlushed[q].Rows.Column("id")!.Values);
+            Assert.Equal(expected, (long[])onNodes[q].Rows.Column("id")!.Values);
+            Assert.Equal(expected.Select(k => $"row {k}"), (string[])onNodes[q].Rows.Column("title")!.Values);
+        }
+    }
+
+    [Fact]
+    public async Task QueryGetAndCount_WithAFilter_ReturnTheLiveMatchingRowsInKeyOrder()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var client = _cluster.Client;
+        await client.CreateCollectionAsync(Schema("scalar", MetricType.L2), ct);
+        var live = new Dictionary<long, float[]>();
+        await InsertAsync(client, "scalar", live, 0, 600, seed: 7, ct);
+        await client.FlushAsync("scalar", ct);
+        await InsertAsync(client, "scalar", live, 600, 300, seed: 8, ct);
+        await client.DeleteAsync("scalar", "id in [10, 20, 700]", cancellationToken: ct);
+        var strong = Query.ConsistencyLevel.Strong;
+
+        var rows = await client.QueryAsync("scalar", "id % 10 == 0 and id < 800", new QueryParameters(["title"], Limit: 20, Offset: 5, Consistency: strong), ct);
+        var count = await client.CountAsync("scalar", "id % 10 == 0 and id < 800", strong, ct);
+        var all = await client.CountAsync("scalar", consistency: strong, cancellationToken: ct);
+        var got = await client.GetAsync("scalar", PrimaryKeys.Of(5, 10, 650, 700, 899, 5_000), ["title"], cancellationToken: ct);
+
+        var matching = Enumerable.Range(0, 80).Select(i => (long)(i * 10)).Where(k => k is not (10 or 20 or 700)).ToArray();
+        Assert.Equal(matching.Skip(5).Take(20), (long[])rows.Column("id")!.Values);
+        Assert.Equal(matching.Skip(5).Take(20).Select(k => $"row {k}"), (string[])rows.Column("title")!.Values);
+        Assert.Equal(matching.Length, count);
+        Assert.Equal(897, all);
+        Assert.Equal([5L, 650, 899], (long[])got.Column("id")!.Values);
+    }
+
+    [Fact]
+    public async Task SearchAsync_RightAfterAnAcknowledgedInsert_FindsItWithStrongSessionAndBoundedAfterFiveSeconds()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var client = _cluster.Client;
+        await client.CreateCollectionAsync(Schema("consistency", MetricType.L2), ct);
+        var probe = new float[Dimension];
+        Array.Fill(probe, 1_000f);
+
+        await client.InsertAsync("consistency", Batch([42], [probe]), cancellationToken: ct);
+        var strong = await client.SearchAsync("consistency", [probe], 1, new SearchParameters(Consistency: Query.ConsistencyLevel.Strong), ct);
+        await client.InsertAsync("consistency", Batch([43], [probe]), cancellationToken: ct);
+        var session = await client.SearchAsync("consistency", [probe], 2, new SearchParameters(Consistency: Query.ConsistencyLevel.Session), ct);
+        await client.InsertAsync("consistency", Batch([44], [probe]), cancellationToken: ct);
+        // A client whose clock is 5 s ahead: its bounded reads must see everything written up to now.
+        var later = new FakeTimeProvider(DateTimeOffset.UtcNow + MilvusClient.BoundedStaleness + TimeSpan.FromMilliseconds(1));
+        var bounded = await new MilvusClient(_cluster.Cluster.Client, later).SearchAsync("consistency", [probe], 3, new SearchParameters(Consistency: Query.ConsistencyLevel.Bounded), ct);
+        var eventually = await client.SearchAsync("consistency", [probe], 3, new SearchParameters(Consistency: Query.ConsistencyLevel.Eventually), ct);
+
+        Assert.Equal([42L], (long[])strong[0].Rows.Column("id")!.Values);
+        Assert.Equal([42L, 43], ((long[])session[0].Rows.Column("id")!.Values).Order());
+        Assert.Equal([42L, 43, 44], ((long[])bounded[0].Rows.Column("id")!.Values).Order());
+        Assert.Subset(new HashSet<long> { 42, 43, 44 }, ((long[])eventually[0].Rows.Column("id")!.Values).ToHashSet());
+    }
+
+    [Fact]
+    public async Task SearchAsync_WithABadFilterOrVector_FailsWithItsCode()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var client = _cluster.Client;
+        await client.CreateCollectionAsync(Schema("bad_reads", MetricType.L2), ct);
+        var vector = new float[Dimension];
+
+        var filter = await Assert.ThrowsAsync<MilvusException>(() => client.SearchAsync("bad_reads", [vector], 3, new SearchParameters("title >", Consistency: Query.ConsistencyLevel.Eventually), ct));
+        var dimension = await Assert.ThrowsAsync<MilvusException>(() => client.SearchAsync("bad_reads", [new float[3]], 3, cancellationToken: ct));
+        var topK = await Assert.ThrowsAsync<MilvusException>(() => client.SearchAsync("bad_reads", [vector], 0, new SearchParameters(Consistency: Query.ConsistencyLevel.Eventually), ct));
+        var output = await Assert.ThrowsAsync<MilvusException>(() => client.QueryAsync("bad_reads", null, new QueryParameters(["nope"], Consistency: Query.ConsistencyLevel.Eventually), ct));
+
+        Assert.Equal((ErrorCode.InvalidExpression, "Invalid expression at position 7: the expression ends where a field or a value was expected."), (filter.Code, filter.Message));
+        Assert.Equal(ErrorCode.DimensionMismatch, dimension.Code);
+        Assert.Equal((ErrorCode.InvalidArgument, "topK is 0: allowed 1..16384."), (topK.Code, topK.Message));
+        Assert.Equal((ErrorCode.FieldMismatch, "Collection 'bad_reads' has no field 'nope' to output."), (output.Code, output.Message));
+    }
+
+    private static CollectionSchema Schema(string name, MetricType metric) => new(
+        name,
+        [FieldSchema.Int64Key("id"), FieldSchema.FloatVector("vec", Dimension, metric), FieldSchema.Scalar("title", DataType.VarChar, maxLength: 32)],
+        ShardCount: 2);
+
+    private static async Task InsertAsync(MilvusClient client, string collection, Dictionary<long, float[]> live, long first, int count, int seed, CancellationToken ct)
+    {
+        var keys = Enumerable.Range(0, count).Select(i => first + i).ToArray();
+        var vectors = Vectors(count, seed);
+        await client.InsertAsync(collection, Batch(keys, vectors), cancellationToken: ct);
+        for (var i = 0; i < count; i++)
+        {
+            live[keys[i]] = vectors[i];
+        }
+    }
+
+    private static RowBatch Batch(long[] keys, float[][] vectors) => new(
+    [
+        FieldColumn.Int64("id", keys),
+        FieldColumn.FloatVector("vec", Dimension, [.. vectors.SelectMany(v => v)]),
+        FieldColumn.VarChar("title", [.. keys.Select(k => $"row {k}")]),
+    ]);
+
+    private static float[][] Vectors(int count, int seed)
+    {
+        var random = new Random(seed);
+        return [.. Enumerable.Range(0, count).Select(_ => Enumerable.Range(0, Dimension).Select(_ => (random.NextSingle() * 2) - 1).ToArray())];
+    }
+}
