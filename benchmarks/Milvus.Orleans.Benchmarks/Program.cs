@@ -1,6 +1,6 @@
 using Milvus.Orleans.Benchmarks;
 
-// Usage: wal|streaming|failover|recovery|memory [--quick]. Prints key=value lines; docs/benchmarks.md records them with the machine.
+// Usage: wal|streaming|failover|recovery|memory|query [--quick]. Prints key=value lines; docs/benchmarks.md records them with the machine.
 var quick = args.Contains("--quick");
 switch (args)
 {
@@ -19,7 +19,10 @@ switch (args)
     case ["memory", ..]:
         await MemoryBenchmark.RunAsync(bytes: quick ? 512L << 20 : 2L << 30, Console.Out);
         return 0;
+    case ["query", ..]:
+        await QueryBenchmark.RunAsync(rows: 100_000, quick ? TimeSpan.FromSeconds(10) : TimeSpan.FromSeconds(30), Console.Out);
+        return 0;
     default:
-        await Console.Error.WriteLineAsync("usage: Milvus.Orleans.Benchmarks wal|streaming|failover|recovery|memory [--quick]");
+        await Console.Error.WriteLineAsync("usage: Milvus.Orleans.Benchmarks wal|streaming|failover|recovery|memory|query [--quick]");
         return 2;
 }

@@ -15,12 +15,14 @@ namespace Milvus.Orleans.Client;
 /// <param name="Consistency">Which writes the search must see; Milvus' default, <see cref="ConsistencyLevel.Bounded"/>.</param>
 /// <param name="VectorField">The vector field searched; needed only when the collection has several.</param>
 /// <param name="Ef">HNSW breadth of search (larger: better recall, slower); 0 for the service's default.</param>
+/// <param name="Exact">Score every row instead of walking HNSW graphs: exact, and slower on large segments.</param>
 public sealed record SearchParameters(
     string? Filter = null,
     IReadOnlyList<string>? OutputFields = null,
     ConsistencyLevel Consistency = ConsistencyLevel.Bounded,
     string? VectorField = null,
-    int Ef = 0);
+    int Ef = 0,
+    bool Exact = false);
 
 /// <summary>Options of <see cref="MilvusClient.QueryAsync"/>.</summary>
 /// <param name="OutputFields">Fields returned besides the primary key.</param>
@@ -86,7 +88,7 @@ public sealed partial class MilvusClient
 
         var guarantee = await GuaranteeAsync(parameters.Consistency, cancellationToken).ConfigureAwait(false);
         var request = new SearchRequest(
-            info.Id, field.Name, [.. vectors.SelectMany(v => v)], topK, parameters.Filter, parameters.OutputFields ?? [], guarantee, parameters.Ef);
+            info.Id, field.Name, [.. vectors.SelectMany(v => v)], topK, parameters.Filter, parameters.OutputFields ?? [], guarantee, parameters.Ef, parameters.Exact);
         var shards = await Task.WhenAll(info.VChannels.Select(vchannel =>
             RetryAsync(() => Delegator(vchannel).SearchAsync(request), cancellationToken))).ConfigureAwait(false);
         return [.. Enumerable.Range(0, vectors.Count).Select(q => ReadMerge.Hits([.. shards.Select(s => s[q])], field.Metric, topK))];

@@ -11,6 +11,7 @@ namespace Milvus.Orleans.Query;
 /// <param name="OutputFields">Fields returned with each hit besides the primary key.</param>
 /// <param name="GuaranteeTs">The shard has applied every write up to it before searching (see <see cref="ConsistencyLevel"/>).</param>
 /// <param name="Ef">HNSW breadth of search (larger: better recall, slower); 0 for the service's default.</param>
+/// <param name="Exact">Score every row (brute force) instead of walking HNSW graphs: exact results, slower.</param>
 [GenerateSerializer, Immutable]
 public sealed record SearchRequest(
     [property: Id(0)] long CollectionId,
@@ -20,7 +21,8 @@ public sealed record SearchRequest(
     [property: Id(4)] string? Filter,
     [property: Id(5)] IReadOnlyList<string> OutputFields,
     [property: Id(6)] HybridTimestamp GuaranteeTs,
-    [property: Id(7)] int Ef = 0)
+    [property: Id(7)] int Ef = 0,
+    [property: Id(8)] bool Exact = false)
 {
     /// <summary>The largest top-k, as Milvus allows.</summary>
     public const int MaxTopK = 16_384;

@@ -79,7 +79,7 @@ internal static class BlockReads
             var top = new TopK<Hit>(request.TopK);
             for (var b = 0; b < blocks.Count; b++)
             {
-                BlockSearch.Search(blocks[b].Block, blocks[b].Index, query, visible[b], top);
+                BlockSearch.Search(blocks[b].Block, request.Exact ? null : blocks[b].Index, query, visible[b], top);
             }
 
             results[q] = HitRows.Of([.. top.Sorted().Select(h => h.Item)], fields);
