@@ -44,6 +44,17 @@ var silo = builder.AddProject<Projects.Milvus_Orleans_Silo>("silo")
 redis.WaitForServer(silo);
 blobs.WaitForServer(silo);
 
+// The demo (on unless --Demo false): creates collection "demo", ingests clustered vectors, flushes, searches, and
+// prints recall@10 and timings; its traces (client → delegators → query nodes) show in the dashboard.
+if (!string.Equals(builder.Configuration["Demo"], "false", StringComparison.OrdinalIgnoreCase))
+{
+    builder.AddProject<Projects.Milvus_Orleans_Cli>("demo")
+        .WithArgs("demo", "--rows", builder.Configuration["DemoRows"] ?? "100000")
+        .WithReference(orleans.AsClient())
+        .WithReference(redis.ConnectionString)
+        .WaitFor(silo);
+}
+
 var app = builder.Build();
 var log = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Milvus.Orleans.AppHost");
 AppHostLog.ClusterNamed(log, clusterId, dataPath);

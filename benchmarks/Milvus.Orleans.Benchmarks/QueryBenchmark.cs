@@ -3,6 +3,7 @@ using System.Numerics.Tensors;
 using Milvus.Orleans.Client;
 using Milvus.Orleans.Data;
 using Milvus.Orleans.Schema;
+using Milvus.Orleans.Cli.Demo;
 using Milvus.Orleans.Testing;
 
 namespace Milvus.Orleans.Benchmarks;

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Globalization;
 using System.Text;
 using Milvus.Orleans.Channels;
@@ -41,6 +42,9 @@ public sealed partial class MilvusClient
     /// <summary>How stale a <see cref="ConsistencyLevel.Bounded"/> read may be, as Milvus.</summary>
     public static readonly TimeSpan BoundedStaleness = TimeSpan.FromSeconds(5);
 
+    /// <summary>Spans of the SDK's reads, parents of the grain calls they make (exported by the service defaults).</summary>
+    private static readonly ActivitySource Telemetry = new("Milvus.Orleans");
+
     private ulong _lastWrite;
 
     /// <summary>
@@ -77,6 +81,10 @@ public sealed partial class MilvusClient
     {
         ArgumentNullException.ThrowIfNull(vectors);
         parameters ??= new SearchParameters();
+        using var activity = Telemetry.StartActivity($"search {collection}", ActivityKind.Client);
+        activity?.SetTag("milvus.collection", collection);
+        activity?.SetTag("milvus.queries", vectors.Count);
+        activity?.SetTag("milvus.top_k", topK);
         var info = await CollectionAsync(collection, cancellationToken).ConfigureAwait(false);
         var field = VectorField(info.Schema, parameters.VectorField);
         if (vectors.Count == 0 || vectors.Any(v => v is null || v.Length != field.Dimension))
@@ -101,6 +109,8 @@ public sealed partial class MilvusClient
     public async Task<RowBatch> QueryAsync(string collection, string? filter, QueryParameters? parameters = null, CancellationToken cancellationToken = default)
     {
         parameters ??= new QueryParameters();
+        using var activity = Telemetry.StartActivity($"query {collection}", ActivityKind.Client);
+        activity?.SetTag("milvus.collection", collection);
         if (parameters.Offset < 0 || parameters.Limit < 0 || (long)parameters.Offset + parameters.Limit > QueryRequest.MaxRows)
         {
             throw new MilvusException(
@@ -144,6 +154,13 @@ public sealed partial class MilvusClient
         var info = await CollectionAsync(collection, cancellationToken).ConfigureAwait(false);
         var request = new QueryRequest(info.Id, filter, [], 0, await GuaranteeAsync(consistency, cancellationToken).ConfigureAwait(false), CountOnly: true);
         return (await QueryShardsAsync(info, info.VChannels, request, cancellationToken).ConfigureAwait(false)).Count;
+    }
+
+    /// <summary>What each shard of a collection serves to reads now (index = shard): growing data, sealed segments by query node, deletes.</summary>
+    public async Task<IReadOnlyList<ShardStatus>> GetShardStatusAsync(string collection, CancellationToken cancellationToken = default)
+    {
+        var info = await CollectionAsync(collection, cancellationToken).ConfigureAwait(false);
+        return await Task.WhenAll(info.VChannels.Select(vchannel => RetryAsync(() => Delegator(vchannel).GetStatusAsync(), cancellationToken))).ConfigureAwait(false);
     }
 
     /// <summary>Notes a write's timestamp for <see cref="ConsistencyLevel.Session"/> reads, and returns the result.</summary>

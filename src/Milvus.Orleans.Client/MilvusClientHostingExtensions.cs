@@ -38,7 +38,9 @@ public static class MilvusClientHostingExtensions
                 "No cluster id: set Orleans:ClusterId or MilvusClientOptions.ClusterId to the id the AppHost logged.");
         }
 
+        // Activity propagation: a read's trace goes on through the delegator and query node grains it reaches.
         builder.Services.AddOrleansClient(client => client
+            .AddActivityPropagation()
             .UseRedisClustering(options.RedisConnectionString)
             .Configure<ClusterOptions>(cluster =>
             {

@@ -35,12 +35,15 @@ internal sealed class AppHostRun : IAsyncDisposable
 
     public IClusterClient Orleans => _clientHost.Services.GetRequiredService<IClusterClient>();
 
-    /// <summary>Starts the AppHost with its data under <paramref name="dataPath"/> and waits for the silos and a client.</summary>
-    public static async Task<AppHostRun> StartAsync(string dataPath, CancellationToken cancellationToken)
+    /// <summary>
+    /// Starts the AppHost with its data under <paramref name="dataPath"/> and waits for the silos and a client; the
+    /// demo runs only with <paramref name="demoRows"/>.
+    /// </summary>
+    public static async Task<AppHostRun> StartAsync(string dataPath, CancellationToken cancellationToken, int? demoRows = null)
     {
         var clusterId = $"e2e-{Guid.NewGuid():N}";
         var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.AppHost>(
-            [$"--DataPath={dataPath}", $"--ClusterId={clusterId}"], cancellationToken);
+            [$"--DataPath={dataPath}", $"--ClusterId={clusterId}", demoRows is { } rows ? $"--DemoRows={rows}" : "--Demo=false"], cancellationToken);
         var app = await builder.BuildAsync(cancellationToken);
         await app.StartAsync(cancellationToken);
         await app.ResourceNotifications.WaitForResourceHealthyAsync(Silo, cancellationToken);

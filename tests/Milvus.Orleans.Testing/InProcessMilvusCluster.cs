@@ -109,8 +109,11 @@ public sealed class InProcessMilvusCluster : IAsyncDisposable
                 .AddSimpleConsole(console => (console.SingleLine, console.TimestampFormat) = (true, "HH:mm:ss.fff "))
                 .AddFilter("Milvus", LogLevel.Debug));
         }
+        // Traces go on from the client through every grain a call reaches, as in the AppHost.
+        builder.ConfigureClient(client => client.AddActivityPropagation());
         builder.ConfigureSilo((_, silo) =>
         {
+            silo.AddActivityPropagation();
             silo.AddRedisGrainStorageAsDefault(o => o.ConfigurationOptions = redis);
             // Stream subscriptions and the vchannel stream receivers' checkpoints.
             silo.AddRedisGrainStorage("PubSubStore", o => o.ConfigurationOptions = redis);

@@ -19,6 +19,25 @@ public interface IQueryDelegatorGrain : IGrainWithStringKey
     /// <summary>The shard's rows matching a filter (primary key order, at most the limit), and how many match.</summary>
     Task<QueryResult> QueryAsync(QueryRequest request);
 
+    /// <summary>What the shard holds for reads now: growing data, sealed segments and where they are, deletes.</summary>
+    Task<ShardStatus> GetStatusAsync();
+
     /// <summary>Stops serving the shard: releases its segments on the query nodes (the collection was released or dropped).</summary>
     Task ReleaseAsync();
 }
+
+/// <summary>What a shard's delegator serves.</summary>
+/// <param name="Applied">The shard's log is applied up to this timestamp (reads see everything up to it).</param>
+/// <param name="GrowingSegments">Growing segments, read in memory.</param>
+/// <param name="GrowingRows">Rows in them.</param>
+/// <param name="SealedInMemory">Sealed segments still read from memory, on their way to a query node.</param>
+/// <param name="SegmentsByNode">Sealed segments on each query node.</param>
+/// <param name="Deletes">Deletes of the shard known to the delegator.</param>
+[GenerateSerializer, Immutable]
+public sealed record ShardStatus(
+    [property: Id(0)] HybridTimestamp Applied,
+    [property: Id(1)] int GrowingSegments,
+    [property: Id(2)] long GrowingRows,
+    [property: Id(3)] int SealedInMemory,
+    [property: Id(4)] IReadOnlyDictionary<long, int> SegmentsByNode,
+    [property: Id(5)] int Deletes);

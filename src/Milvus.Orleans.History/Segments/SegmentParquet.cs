@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Milvus.Orleans.Data;
 using Milvus.Orleans.Schema;
 using Parquet;
@@ -48,12 +49,36 @@ public static class SegmentParquet
     /// <summary>Reads a file written by <see cref="WriteAsync"/> back into rows of <paramref name="fields"/> and their timestamps.</summary>
     public static async Task<(RowBatch Rows, long[] Timestamps)> ReadAsync(Stream input, IReadOnlyList<FieldSchema> fields, CancellationToken cancellationToken)
     {
+        var groups = new List<RowBatch>();
+        var timestamps = new List<long[]>();
+        await foreach (var (rows, ts) in ReadGroupsAsync(input, fields, withTimestamps: true, cancellationToken).ConfigureAwait(false))
+        {
+            groups.Add(rows);
+            timestamps.Add(ts!);
+        }
+
+        return (RowBatch.Concat(groups), [.. timestamps.SelectMany(t => t)]);
+    }
+
+    /// <summary>
+    /// The rows of any Parquet file with a column per field of <paramref name="fields"/> (vectors as lists of floats),
+    /// one batch per row group: how files made by other tools are imported.
+    /// </summary>
+    public static async IAsyncEnumerable<RowBatch> ReadRowGroupsAsync(Stream input, IReadOnlyList<FieldSchema> fields, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        await foreach (var (rows, _) in ReadGroupsAsync(input, fields, withTimestamps: false, cancellationToken).ConfigureAwait(false))
+        {
+            yield return rows;
+        }
+    }
+
+    private static async IAsyncEnumerable<(RowBatch Rows, long[]? Timestamps)> ReadGroupsAsync(
+        Stream input, IReadOnlyList<FieldSchema> fields, bool withTimestamps, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
         ArgumentNullException.ThrowIfNull(fields);
         var reader = await ParquetReader.CreateAsync(input, cancellationToken: cancellationToken).ConfigureAwait(false);
         await using var disposeReader = reader.ConfigureAwait(false);
         var dataFields = reader.Schema.GetDataFields();
-        var groups = new List<RowBatch>();
-        var timestamps = new List<long[]>();
         for (var g = 0; g < reader.RowGroupCount; g++)
         {
             using var group = reader.OpenRowGroupReader(g);
@@ -62,17 +87,19 @@ public static class SegmentParquet
             foreach (var field in fields)
             {
                 var data = dataFields.FirstOrDefault(d => d.Path.ToList()[0] == field.Name)
-                    ?? throw new InvalidDataException($"The segment file has no column '{field.Name}'.");
+                    ?? throw new InvalidDataException($"The Parquet file has no column '{field.Name}'.");
                 columns.Add(FieldColumn.Of(field, await ReadColumnAsync(group, data, field, rows, cancellationToken).ConfigureAwait(false)));
             }
 
-            groups.Add(new RowBatch(columns));
-            var ts = new long[rows];
-            await group.ReadAsync(dataFields.Single(d => d.Name == TimestampColumn), new Memory<long>(ts), cancellationToken: cancellationToken).ConfigureAwait(false);
-            timestamps.Add(ts);
-        }
+            long[]? ts = null;
+            if (withTimestamps)
+            {
+                ts = new long[rows];
+                await group.ReadAsync(dataFields.Single(d => d.Name == TimestampColumn), new Memory<long>(ts), cancellationToken: cancellationToken).ConfigureAwait(false);
+            }
 
-        return (RowBatch.Concat(groups), [.. timestamps.SelectMany(t => t)]);
+            yield return (new RowBatch(columns), ts);
+        }
     }
 
     private static Field ParquetField(FieldSchema field) => field.Type switch

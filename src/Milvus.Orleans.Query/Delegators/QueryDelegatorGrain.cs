@@ -110,6 +110,18 @@ internal sealed partial class QueryDelegatorGrain(
         return merged;
     }
 
+    public async Task<ShardStatus> GetStatusAsync()
+    {
+        var snapshot = Take(await AttachAsync().ConfigureAwait(true));
+        return new ShardStatus(
+            snapshot.Applied,
+            snapshot.Growing.Count,
+            snapshot.Growing.Sum(g => g.Batches.Sum(b => (long)b.Rows.RowCount)),
+            snapshot.Sealed.Count,
+            _placed.GroupBy(p => p.Value).ToDictionary(g => g.Key, g => g.Count()),
+            _deletes.Count);
+    }
+
     public async Task ReleaseAsync()
     {
         _recovery?.Unwatch(VChannel, Key);

@@ -1,4 +1,4 @@
-namespace Milvus.Orleans.Testing;
+namespace Milvus.Orleans.Cli.Demo;
 
 /// <summary>
 /// Vectors in clusters, the same for a seed on every machine: <c>clusters</c> centres drawn uniformly in [-1, 1]ⁿ,

@@ -1,0 +1,89 @@
+using System.CommandLine;
+using System.Diagnostics;
+using System.Numerics.Tensors;
+using Milvus.Orleans.Cli.Demo;
+using Milvus.Orleans.Client;
+using Milvus.Orleans.Data;
+using Milvus.Orleans.Schema;
+
+namespace Milvus.Orleans.Cli.Commands;
+
+/// <summary>
+/// <c>demo</c>: what the AppHost's demo resource runs. Creates collection <c>demo</c> (again, if it exists), ingests
+/// clustered 128-d vectors from a fixed seed with progress, flushes, loads, searches, and prints recall@10 against
+/// brute force and the timings.
+/// </summary>
+internal static class DemoCommand
+{
+    private const string Collection = "demo";
+    private const int Dimension = 128;
+    private const int TopK = 10;
+
+    public static Command Create()
+    {
+        var rows = new Option<int>("--rows") { Description = "Vectors to ingest.", DefaultValueFactory = _ => 100_000 };
+        var queries = new Option<int>("--queries") { Description = "Query vectors searched.", DefaultValueFactory = _ => 200 };
+        var command = new Command("demo", "Create a collection, ingest clustered vectors, flush, search, and print recall@10 and timings.") { rows, queries };
+        command.SetAction((parse, ct) => ClusterConnection.RunAsync(parse, (client, token) => RunAsync(client, parse.GetValue(rows), parse.GetValue(queries), token), ct));
+        return command;
+    }
+
+    private static async Task RunAsync(MilvusClient client, int rowCount, int queryCount, CancellationToken cancellationToken)
+    {
+        if ((await client.ListCollectionsAsync(cancellationToken)).Contains(Collection))
+        {
+            await client.DropCollectionAsync(Collection, cancellationToken);
+        }
+
+        await client.CreateCollectionAsync(new CollectionSchema(Collection, [FieldSchema.Int64Key("id"), FieldSchema.FloatVector("vec", Dimension)], ShardCount: 2), cancellationToken);
+        var generator = new ClusteredVectors(Dimension);
+        var vectors = generator.Next(rowCount);
+        var queryVectors = generator.Next(queryCount);
+        float[][] queries = [.. Enumerable.Range(0, queryCount).Select(q => queryVectors.AsSpan(q * Dimension, Dimension).ToArray())];
+        Console.WriteLine($"demo: {rowCount:N0} clustered {Dimension}-d vectors into collection '{Collection}' (2 shards, L2)");
+
+        var clock = Stopwatch.StartNew();
+        await ProgressReport.RunAsync("ingest", rowCount, async report =>
+        {
+            for (var start = 0; start < rowCount; start += 1_000)
+            {
+                var count = Math.Min(1_000, rowCount - start);
+                var keys = Enumerable.Range(start, count).Select(i => (long)i).ToArray();
+                await client.InsertAsync(Collection, new RowBatch([FieldColumn.Int64("id", keys), FieldColumn.FloatVector("vec", Dimension, vectors[(start * Dimension)..((start + count) * Dimension)])]), cancellationToken: cancellationToken);
+                report(count);
+            }
+        });
+        var ingest = clock.Elapsed;
+        clock.Restart();
+        await client.FlushAsync(Collection, cancellationToken);
+        var flush = clock.Elapsed;
+        clock.Restart();
+        await client.LoadCollectionAsync(Collection, cancellationToken);
+        var load = clock.Elapsed;
+
+        clock.Restart();
+        var hits = new List<long[]>();
+        foreach (var query in queries)
+        {
+            var found = await client.SearchAsync(Collection, [query], TopK, cancellationToken: cancellationToken);
+            hits.Add((long[])found[0].Rows.Column("id")!.Values);
+        }
+
+        var search = clock.Elapsed;
+        var recall = hits.Zip(queries).Average(p => p.First.Intersect(Exact(vectors, p.Second)).Count() / (double)TopK);
+        Console.WriteLine($"demo: ingest {ingest.TotalSeconds:0.0} s ({rowCount / ingest.TotalSeconds:N0} rows/s), flush {flush.TotalMilliseconds:N0} ms, load with HNSW build {load.TotalSeconds:0.0} s");
+        Console.WriteLine($"demo: {queryCount} searches in {search.TotalMilliseconds:N0} ms ({search.TotalMilliseconds / queryCount:0.00} ms each), recall@{TopK} {recall:0.000} against brute force");
+    }
+
+    private static long[] Exact(float[] vectors, float[] query)
+    {
+        var rows = vectors.Length / Dimension;
+        var distances = new float[rows];
+        for (var row = 0; row < rows; row++)
+        {
+            distances[row] = TensorPrimitives.Distance(vectors.AsSpan(row * Dimension, Dimension), query);
+        }
+
+        return [.. Enumerable.Range(0, rows).OrderBy(r => distances[r]).Take(TopK).Select(r => (long)r)];
+    }
+}
