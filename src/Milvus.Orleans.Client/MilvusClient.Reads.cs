@@ -72,6 +72,23 @@ public sealed partial class MilvusClient
     }
 
     /// <summary>
+    /// Releases a collection, as Milvus' <c>release_collection</c>: its sealed segments leave the query nodes and its
+    /// delegators stop. The next read loads it again.
+    /// </summary>
+    public async Task ReleaseCollectionAsync(string collection, CancellationToken cancellationToken = default)
+    {
+        var info = await CollectionAsync(collection, cancellationToken).ConfigureAwait(false);
+        await Task.WhenAll(info.VChannels.SelectMany(vchannel => Enumerable.Range(0, Math.Max(1, ReadReplicas)).Select(replica =>
+            RetryAsync(
+                async () =>
+                {
+                    await cluster.GetGrain<IQueryDelegatorGrain>(ChannelNames.Delegator(vchannel, replica)).ReleaseAsync().ConfigureAwait(false);
+                    return true;
+                },
+                cancellationToken)))).ConfigureAwait(false);
+    }
+
+    /// <summary>
     /// The <paramref name="topK"/> rows nearest each of <paramref name="vectors"/> under the vector field's metric,
     /// best first, with their scores (L2: squared distance; IP: inner product; COSINE: cosine similarity), over
     /// every shard of the collection: growing data and sealed segments, deletes applied at the read's timestamp.

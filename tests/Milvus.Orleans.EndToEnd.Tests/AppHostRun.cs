@@ -68,7 +68,17 @@ internal sealed class AppHostRun : IAsyncDisposable
         IReadOnlyList<SiloMember> active = [];
         while (clock.Elapsed < within)
         {
-            active = await Client.GetSilosAsync(onlyActive: true, cancellationToken);
+            try
+            {
+                active = await Client.GetSilosAsync(onlyActive: true, cancellationToken);
+            }
+            catch (Exception ex) when (TransientRetry.IsTransient(ex))
+            {
+                // The client's gateway may be the silo that just stopped: the next poll goes through another one.
+                await Task.Delay(TimeSpan.FromMilliseconds(250), cancellationToken);
+                continue;
+            }
+
             if (active.Count == count)
             {
                 return active;

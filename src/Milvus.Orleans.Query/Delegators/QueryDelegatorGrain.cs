@@ -380,12 +380,13 @@ internal sealed partial class QueryDelegatorGrain(
         }
     }
 
+    /// <summary>Drops the shard's segments from every query node, whichever activation placed them.</summary>
     private async Task ReleaseNodesAsync()
     {
-        var nodes = _placed.Values.Distinct().ToArray();
         _placed.Clear();
         _sent.Clear();
-        await Task.WhenAll(nodes.Select(n => GrainFactory.GetGrain<IQueryNodeGrain>(n).ReleaseAsync(VChannel, null))).ConfigureAwait(true);
+        await Task.WhenAll(Enumerable.Range(0, options.Value.Nodes)
+            .Select(n => GrainFactory.GetGrain<IQueryNodeGrain>(n).ReleaseAsync(VChannel, null))).ConfigureAwait(true);
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Delegator {Key}: attached; {Segments} sealed segments in history, {Deletes} deletes")]

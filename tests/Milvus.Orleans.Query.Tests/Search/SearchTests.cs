@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Time.Testing;
 using Milvus.Orleans.Client;
 using Milvus.Orleans.Data;
+using Milvus.Orleans.Grains;
 using Milvus.Orleans.Schema;
 using Milvus.Orleans.Testing;
 
@@ -88,6 +89,35 @@ public sealed class SearchTests : IAsyncLifetime
             Assert.Equal(expected, (long[])onNodes[q].Rows.Column("id")!.Values);
             Assert.Equal(expected.Select(k => $"row {k}"), (string[])onNodes[q].Rows.Column("title")!.Values);
         }
+    }
+
+    [Fact]
+    public async Task ReleaseCollectionAsync_AfterALoad_LeavesNoSegmentOnAnyQueryNodeUntilTheNextRead()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var client = _cluster.Client;
+        var info = await client.CreateCollectionAsync(Schema("released", MetricType.L2), ct);
+        var live = new Dictionary<long, float[]>();
+        await InsertAsync(client, "released", live, 0, 300, seed: 9, ct);
+        var flushed = await client.FlushAsync("released", ct);
+        await client.LoadCollectionAsync("released", ct);
+        var loaded = await client.GetShardStatusAsync("released", ct);
+
+        await client.ReleaseCollectionAsync("released", ct);
+
+        Assert.Equal(2, loaded.Sum(s => s.SegmentsByNode.Values.Sum()));
+        foreach (var node in Enumerable.Range(0, 3))
+        {
+            foreach (var vchannel in info.VChannels)
+            {
+                var request = new NodeSearch(vchannel, [.. flushed.SegmentIds], new SearchRequest(info.Id, "vec", new float[Dimension], 1, null, [], default), 0, new ShardDeletes("test", 0, PrimaryKeys.Of(Array.Empty<long>()), []));
+                var error = await Assert.ThrowsAsync<MilvusException>(() => _cluster.Cluster.Client.GetGrain<IQueryNodeGrain>(node).SearchAsync(request));
+                Assert.Equal(ErrorCode.SegmentNotLoaded, error.Code);
+            }
+        }
+
+        var again = await client.SearchAsync("released", [live[7]], 1, new SearchParameters(Consistency: Query.ConsistencyLevel.Strong), ct);
+        Assert.Equal([7L], (long[])again[0].Rows.Column("id")!.Values);
     }
 
     [Fact]
