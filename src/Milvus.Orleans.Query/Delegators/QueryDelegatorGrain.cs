@@ -180,7 +180,8 @@ internal sealed partial class QueryDelegatorGrain(
             return current;
         }
 
-        if (_attaching is not { } attaching || attaching.Recovery != current)
+        // A failed attach (history unreachable, a node not answering) is tried again by the next call.
+        if (_attaching is not { } attaching || attaching.Recovery != current || attaching.Attached.IsFaulted || attaching.Attached.IsCanceled)
         {
             _attaching = attaching = (current, AttachToAsync(current));
         }
