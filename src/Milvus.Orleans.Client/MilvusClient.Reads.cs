@@ -115,7 +115,7 @@ public sealed partial class MilvusClient
         var request = new SearchRequest(
             info.Id, field.Name, [.. vectors.SelectMany(v => v)], topK, parameters.Filter, parameters.OutputFields ?? [], guarantee, parameters.Ef, parameters.Exact);
         var shards = await Task.WhenAll(info.VChannels.Select(vchannel =>
-            RetryAsync(() => Delegator(vchannel).SearchAsync(request), cancellationToken))).ConfigureAwait(false);
+            RetryAsync(() => Delegator(vchannel).SearchAsync(request), cancellationToken, idempotent: true))).ConfigureAwait(false);
         return [.. Enumerable.Range(0, vectors.Count).Select(q => ReadMerge.Hits([.. shards.Select(s => s[q])], field.Metric, topK))];
     }
 
@@ -160,7 +160,7 @@ public sealed partial class MilvusClient
         var results = await Task.WhenAll(byShard.Select(g =>
         {
             var request = new QueryRequest(info.Id, InList(info.Schema.PrimaryKey.Name, keys.Select([.. g])), outputFields ?? [], QueryRequest.MaxRows, guarantee);
-            return RetryAsync(() => Delegator(info.VChannels[g.Key]).QueryAsync(request), cancellationToken);
+            return RetryAsync(() => Delegator(info.VChannels[g.Key]).QueryAsync(request), cancellationToken, idempotent: true);
         })).ConfigureAwait(false);
         return ReadMerge.Rows(results, info.Schema.PrimaryKey.Name, QueryRequest.MaxRows).Rows;
     }
@@ -229,7 +229,7 @@ public sealed partial class MilvusClient
     private async Task<QueryResult> QueryShardsAsync(CollectionInfo info, IEnumerable<string> vchannels, QueryRequest request, CancellationToken cancellationToken)
     {
         var shards = await Task.WhenAll(vchannels.Select(vchannel =>
-            RetryAsync(() => Delegator(vchannel).QueryAsync(request), cancellationToken))).ConfigureAwait(false);
+            RetryAsync(() => Delegator(vchannel).QueryAsync(request), cancellationToken, idempotent: true))).ConfigureAwait(false);
         return ReadMerge.Rows(shards, info.Schema.PrimaryKey.Name, request.Limit);
     }
 

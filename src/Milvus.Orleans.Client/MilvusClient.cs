@@ -26,9 +26,9 @@ public sealed partial class MilvusClient(IClusterClient cluster, TimeProvider? t
     public TimeSpan RetryDeadline { get; init; } = TimeSpan.FromSeconds(30);
 
     /// <summary>
-    /// How long one attempt of a write may take before it is given up and sent again (10 s by default). Safe because
-    /// every attempt carries the same request id and readers deliver a request once; it bounds how long a write
-    /// waits on a request lost with a killed silo.
+    /// How long one attempt of a write or a read may take before it is given up and sent again (10 s by default).
+    /// Safe for writes because every attempt carries the same request id and readers deliver a request once, and
+    /// for reads because they change nothing; it bounds how long a call waits on a request lost with a killed silo.
     /// </summary>
     public TimeSpan AttemptTimeout { get; init; } = TimeSpan.FromSeconds(10);
 

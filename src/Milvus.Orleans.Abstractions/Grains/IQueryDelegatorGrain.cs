@@ -10,7 +10,8 @@ namespace Milvus.Orleans.Grains;
 /// </summary>
 public interface IQueryDelegatorGrain : IGrainWithStringKey
 {
-    /// <summary>Starts serving the shard: its sealed segments loaded on query nodes (graphs built if missing).</summary>
+    /// <summary>Starts serving the shard: returns once its sealed segments are on query nodes with their HNSW graphs (built if missing).</summary>
+    [ResponseTimeout("00:15:00")]
     Task LoadAsync();
 
     /// <summary>The shard's top-k hits of each query vector, best first.</summary>

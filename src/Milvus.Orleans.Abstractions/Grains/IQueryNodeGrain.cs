@@ -10,8 +10,15 @@ namespace Milvus.Orleans.Grains;
 /// </summary>
 public interface IQueryNodeGrain : IGrainWithIntegerKey
 {
-    /// <summary>Loads sealed segments of <paramref name="vchannel"/> from history (the index too, built and stored if missing).</summary>
+    /// <summary>
+    /// Loads sealed segments of <paramref name="vchannel"/> from history; they are searched exactly until their HNSW
+    /// graphs, read from history or built (and stored) in the background, are ready.
+    /// </summary>
     Task LoadAsync(string vchannel, CollectionSchema schema, IReadOnlyList<SegmentRef> segments);
+
+    /// <summary>Completes when every segment of <paramref name="vchannel"/> this node holds has its graphs (a large one takes minutes).</summary>
+    [ResponseTimeout("00:15:00")]
+    Task WaitIndexedAsync(string vchannel);
 
     /// <summary>Drops segments of <paramref name="vchannel"/>: those listed, or all of the vchannel when null.</summary>
     Task ReleaseAsync(string vchannel, IReadOnlyList<long>? segmentIds);

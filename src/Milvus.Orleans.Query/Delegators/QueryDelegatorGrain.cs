@@ -34,6 +34,12 @@ internal sealed partial class QueryDelegatorGrain(
 
     private static readonly TimeSpan HandOffPeriod = TimeSpan.FromMilliseconds(200);
 
+    /// <summary>
+    /// How long one call to a query node may take before it is sent again (reads may run twice): a call lost with a
+    /// killed silo is otherwise answered only by Orleans' 30 s response timeout, after the client gave up.
+    /// </summary>
+    private static readonly TimeSpan NodeAttempt = TimeSpan.FromSeconds(5);
+
     /// <summary>Every this many hand-off rounds the catalog is asked whether the collection was dropped.</summary>
     private const int DropCheckRounds = 25;
 
@@ -69,7 +75,11 @@ internal sealed partial class QueryDelegatorGrain(
         return Task.CompletedTask;
     }
 
-    public async Task LoadAsync() => await AttachAsync().ConfigureAwait(true);
+    public async Task LoadAsync()
+    {
+        await AttachAsync().ConfigureAwait(true);
+        await Task.WhenAll(_placed.Values.Distinct().Select(n => GrainFactory.GetGrain<IQueryNodeGrain>(n).WaitIndexedAsync(VChannel))).ConfigureAwait(true);
+    }
 
     public async Task<IReadOnlyList<SearchHits>> SearchAsync(SearchRequest request)
     {
@@ -301,7 +311,8 @@ internal sealed partial class QueryDelegatorGrain(
             },
             TimeSpan.FromSeconds(30),
             time,
-            CancellationToken.None).ConfigureAwait(true);
+            CancellationToken.None,
+            NodeAttempt).ConfigureAwait(true);
     }
 
     private long PartitionOf(long segmentId) => _partitions[segmentId];

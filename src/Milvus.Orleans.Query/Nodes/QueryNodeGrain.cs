@@ -35,6 +35,15 @@ internal sealed class QueryNodeGrain(SegmentLoader loader, IOptions<QueryOptions
         await Task.WhenAll(segments.Select(segment => shard.Loading(segment.SegmentId, () => loader.LoadAsync(vchannel, shard.Schema, segment)))).ConfigureAwait(true);
     }
 
+    public async Task WaitIndexedAsync(string vchannel)
+    {
+        if (_shards.TryGetValue(vchannel, out var shard))
+        {
+            await shard.WhenLoaded().ConfigureAwait(true);
+            await Task.WhenAll(shard.Segments.Values.Select(s => s.Indexed)).ConfigureAwait(true);
+        }
+    }
+
     public Task ReleaseAsync(string vchannel, IReadOnlyList<long>? segmentIds)
     {
         if (_shards.TryGetValue(vchannel, out var shard))
@@ -120,14 +129,14 @@ internal sealed class QueryNodeGrain(SegmentLoader loader, IOptions<QueryOptions
             return loading;
         }
 
+        /// <summary>Completes when the loads in flight now are done.</summary>
+        public Task WhenLoaded() => Task.WhenAll(_loading.Values);
+
         public void Release(long segmentId)
         {
             if (Segments.Remove(segmentId, out var segment))
             {
-                foreach (var index in segment.Indexes.Values)
-                {
-                    index.Dispose();
-                }
+                segment.Dispose();
             }
         }
 

@@ -12,16 +12,61 @@ using Milvus.Orleans.Schema;
 
 namespace Milvus.Orleans.Query.Nodes;
 
-/// <summary>A sealed segment in memory, with its HNSW graphs by vector field.</summary>
-internal sealed record LoadedSegment(RowBlock Block, Dictionary<string, HnswIndex> Indexes)
+/// <summary>
+/// A sealed segment in memory. It is searched exactly from the moment its rows are loaded, and through its HNSW
+/// graphs once <see cref="Indexed"/> completes; graphs built for a segment released meanwhile are disposed.
+/// </summary>
+internal sealed class LoadedSegment(RowBlock block) : IDisposable
 {
-    public HnswIndex? Index(string field) => Indexes.GetValueOrDefault(field);
+    private readonly Lock _lock = new();
+    private IReadOnlyDictionary<string, HnswIndex> _indexes = new Dictionary<string, HnswIndex>(StringComparer.Ordinal);
+    private bool _released;
+
+    public RowBlock Block { get; } = block;
+
+    /// <summary>Completes when the segment's graphs are ready (at once for a segment too small for one).</summary>
+    public Task Indexed { get; set; } = Task.CompletedTask;
+
+    /// <summary>The graph of <paramref name="field"/>, or null while it is built (or when the segment is too small).</summary>
+    public HnswIndex? Index(string field) => Volatile.Read(ref _indexes).GetValueOrDefault(field);
+
+    public void Ready(IReadOnlyDictionary<string, HnswIndex> indexes)
+    {
+        lock (_lock)
+        {
+            if (_released)
+            {
+                Dispose(indexes);
+                return;
+            }
+
+            Volatile.Write(ref _indexes, indexes);
+        }
+    }
+
+    public void Dispose()
+    {
+        lock (_lock)
+        {
+            _released = true;
+            Dispose(_indexes);
+        }
+    }
+
+    private static void Dispose(IReadOnlyDictionary<string, HnswIndex> indexes)
+    {
+        foreach (var index in indexes.Values)
+        {
+            index.Dispose();
+        }
+    }
 }
 
 /// <summary>
-/// Loads sealed segments from history for query nodes, off their grains' turns: the rows, and for a segment of at
-/// least <see cref="QueryOptions.IndexMinRows"/> rows an HNSW graph per vector field, read from beside the segment or
-/// built (on the thread pool) and stored there, so the next node to take the segment loads it instead.
+/// Loads sealed segments from history for query nodes, off their grains' turns: the rows first (the segment is
+/// searchable, exactly, from then on), then for a segment of at least <see cref="QueryOptions.IndexMinRows"/> rows an
+/// HNSW graph per vector field in the background, read from beside the segment or built and stored there, so the
+/// next node to take the segment loads it instead.
 /// </summary>
 internal sealed partial class SegmentLoader(IHistoryStore history, IOptions<QueryOptions> options, ILogger<SegmentLoader> logger)
 {
@@ -34,30 +79,41 @@ internal sealed partial class SegmentLoader(IHistoryStore history, IOptions<Quer
         var clock = Stopwatch.StartNew();
         var sealedSegment = await history.ReadSegmentAsync(key, schema, CancellationToken.None).ConfigureAwait(false)
             ?? throw new MilvusException(ErrorCode.SegmentNotLoaded, $"Segment {collectionId}/{segment.PartitionId}/{segment.SegmentId} is not in history.");
-        var block = RowBlock.Sealed(schema, sealedSegment.Rows, sealedSegment.Timestamps);
+        var loaded = new LoadedSegment(RowBlock.Sealed(schema, sealedSegment.Rows, sealedSegment.Timestamps));
+        LogLoaded(logger, vchannel, segment.SegmentId, loaded.Block.Count, clock.Elapsed.TotalMilliseconds);
+        if (loaded.Block.Count >= options.Value.IndexMinRows)
+        {
+            loaded.Indexed = Task.Run(() => IndexAllAsync(vchannel, key, loaded, schema));
+        }
+
+        return loaded;
+    }
+
+    private async Task IndexAllAsync(string vchannel, SegmentKey key, LoadedSegment segment, CollectionSchema schema)
+    {
+        var clock = Stopwatch.StartNew();
         var indexes = new Dictionary<string, HnswIndex>(StringComparer.Ordinal);
         try
         {
-            if (block.Count >= options.Value.IndexMinRows)
+            foreach (var field in schema.Fields.Where(f => f.Type == DataType.FloatVector))
             {
-                foreach (var field in schema.Fields.Where(f => f.Type == DataType.FloatVector))
-                {
-                    indexes[field.Name] = await IndexAsync(key, block, field).ConfigureAwait(false);
-                }
+                indexes[field.Name] = await IndexAsync(key, segment.Block, field).ConfigureAwait(false);
             }
         }
-        catch
+        catch (Exception ex)
         {
             foreach (var index in indexes.Values)
             {
                 index.Dispose();
             }
 
-            throw;
+            // Searched exactly, as a small segment is; the next node to load it tries again.
+            LogIndexFailed(logger, vchannel, key.SegmentId, ex);
+            return;
         }
 
-        LogLoaded(logger, vchannel, segment.SegmentId, block.Count, indexes.Count, clock.Elapsed.TotalMilliseconds);
-        return new LoadedSegment(block, indexes);
+        segment.Ready(indexes);
+        LogIndexed(logger, vchannel, key.SegmentId, indexes.Count, clock.Elapsed.TotalMilliseconds);
     }
 
     private async Task<HnswIndex> IndexAsync(SegmentKey key, RowBlock block, FieldSchema field)
@@ -85,6 +141,12 @@ internal sealed partial class SegmentLoader(IHistoryStore history, IOptions<Quer
         }
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Loaded segment {SegmentId} of {VChannel} ({Rows} rows, {Indexes} HNSW graphs) in {Ms:F0} ms")]
-    private static partial void LogLoaded(ILogger logger, string vchannel, long segmentId, int rows, int indexes, double ms);
+    [LoggerMessage(Level = LogLevel.Information, Message = "Loaded segment {SegmentId} of {VChannel} ({Rows} rows) in {Ms:F0} ms")]
+    private static partial void LogLoaded(ILogger logger, string vchannel, long segmentId, int rows, double ms);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Segment {SegmentId} of {VChannel}: {Indexes} HNSW graphs ready in {Ms:F0} ms")]
+    private static partial void LogIndexed(ILogger logger, string vchannel, long segmentId, int indexes, double ms);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Segment {SegmentId} of {VChannel}: no HNSW graph; it is searched exactly")]
+    private static partial void LogIndexFailed(ILogger logger, string vchannel, long segmentId, Exception exception);
 }
