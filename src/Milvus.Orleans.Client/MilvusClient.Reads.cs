@@ -45,6 +45,9 @@ public sealed partial class MilvusClient
     /// <summary>Spans of the SDK's reads, parents of the grain calls they make (exported by the service defaults).</summary>
     private static readonly ActivitySource Telemetry = new("Milvus.Orleans");
 
+    /// <summary>The output field of a count, as Milvus names it.</summary>
+    private const string CountField = "count(*)";
+
     private ulong _lastWrite;
 
     /// <summary>
@@ -121,7 +124,8 @@ public sealed partial class MilvusClient
 
     /// <summary>
     /// The rows matching <paramref name="filter"/> (all rows when null), in primary key order, from
-    /// <see cref="QueryParameters.Offset"/> on, at most <see cref="QueryParameters.Limit"/>.
+    /// <see cref="QueryParameters.Offset"/> on, at most <see cref="QueryParameters.Limit"/>. With output fields
+    /// <c>["count(*)"]</c>, as in Milvus, one row with how many rows match.
     /// </summary>
     public async Task<RowBatch> QueryAsync(string collection, string? filter, QueryParameters? parameters = null, CancellationToken cancellationToken = default)
     {
@@ -136,6 +140,12 @@ public sealed partial class MilvusClient
         }
 
         var info = await CollectionAsync(collection, cancellationToken).ConfigureAwait(false);
+        if (parameters.OutputFields is [CountField])
+        {
+            // Milvus' query(filter, output_fields=["count(*)"]): one row, one column.
+            return new RowBatch([FieldColumn.Int64(CountField, [await CountAsync(collection, filter, parameters.Consistency, cancellationToken).ConfigureAwait(false)])]);
+        }
+
         var request = new QueryRequest(
             info.Id, filter, parameters.OutputFields ?? [], parameters.Offset + parameters.Limit, await GuaranteeAsync(parameters.Consistency, cancellationToken).ConfigureAwait(false));
         var result = await QueryShardsAsync(info, info.VChannels, request, cancellationToken).ConfigureAwait(false);

@@ -136,6 +136,7 @@ public sealed class SearchTests : IAsyncLifetime
         var rows = await client.QueryAsync("scalar", "id % 10 == 0 and id < 800", new QueryParameters(["title"], Limit: 20, Offset: 5, Consistency: strong), ct);
         var count = await client.CountAsync("scalar", "id % 10 == 0 and id < 800", strong, ct);
         var all = await client.CountAsync("scalar", consistency: strong, cancellationToken: ct);
+        var countStar = await client.QueryAsync("scalar", "id >= 890", new QueryParameters(["count(*)"], Consistency: strong), ct);
         var got = await client.GetAsync("scalar", PrimaryKeys.Of(5, 10, 650, 700, 899, 5_000), ["title"], cancellationToken: ct);
 
         var matching = Enumerable.Range(0, 80).Select(i => (long)(i * 10)).Where(k => k is not (10 or 20 or 700)).ToArray();
@@ -143,6 +144,7 @@ public sealed class SearchTests : IAsyncLifetime
         Assert.Equal(matching.Skip(5).Take(20).Select(k => $"row {k}"), (string[])rows.Column("title")!.Values);
         Assert.Equal(matching.Length, count);
         Assert.Equal(897, all);
+        Assert.Equal([10L], (long[])countStar.Column("count(*)")!.Values);
         Assert.Equal([5L, 650, 899], (long[])got.Column("id")!.Values);
     }
 
