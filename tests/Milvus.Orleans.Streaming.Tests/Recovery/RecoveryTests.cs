@@ -1,6 +1,7 @@
 using System.Diagnostics.Metrics;
 using DuckDB.NET.Data;
 using Milvus.Orleans.Data;
+using Milvus.Orleans.Schema;
 using Milvus.Orleans.Streaming.Tests.Collections;
 using Milvus.Orleans.Testing;
 
@@ -63,12 +64,8 @@ public sealed class RecoveryTests() : ClusterTests(2)
     {
         var ct = TestContext.Current.CancellationToken;
         var client = TestCluster.Client;
-        var one = await client.CreateCollectionAsync(TestRows.Schema("one", shards: 1), ct);
-        var other = await client.CreateCollectionAsync(TestRows.Schema("other", shards: 1), ct);
-        await client.InsertAsync("one", TestRows.Rows(0, 50), cancellationToken: ct);
-        await client.InsertAsync("other", TestRows.Rows(0, 60), cancellationToken: ct);
 
-        await client.FlushAsync("one", ct);
+        var (one, other) = await FlushOneOfTwoAsync("one", 50, "other", 60, ct);
 
         Assert.Equal(50, (await HistoryContents.ReadAsync(TestCluster.History, one, ct)).Rows.Count);
         Assert.Empty((await HistoryContents.ReadAsync(TestCluster.History, other, ct)).Segments);
@@ -82,11 +79,7 @@ public sealed class RecoveryTests() : ClusterTests(2)
     {
         var ct = TestContext.Current.CancellationToken;
         var client = TestCluster.Client;
-        var flushed = await client.CreateCollectionAsync(TestRows.Schema("gauged", shards: 1), ct);
-        var growing = await client.CreateCollectionAsync(TestRows.Schema("ungauged", shards: 1), ct);
-        await client.InsertAsync("gauged", TestRows.Rows(0, 40), cancellationToken: ct);
-        await client.InsertAsync("ungauged", TestRows.Rows(0, 30), cancellationToken: ct);
-        await client.FlushAsync("gauged", ct);
+        var (flushed, growing) = await FlushOneOfTwoAsync("gauged", 40, "ungauged", 30, ct);
         var flushedState = Assert.Single(await client.GetFlushStateAsync("gauged", ct));
         var growingState = Assert.Single(await client.GetFlushStateAsync("ungauged", ct));
 
@@ -101,6 +94,18 @@ public sealed class RecoveryTests() : ClusterTests(2)
         Assert.Equal(growingState.LastWrite.PhysicalMs, growingPoints["milvus.lsn.last_write"]);
         Assert.Equal(growingState.Persisted.PhysicalMs, growingPoints["milvus.lsn.persisted"]);
         Assert.Equal(growingState.LastWrite.PhysicalMs - growingState.Persisted.PhysicalMs, growingPoints["milvus.lsn.unpersisted"]);
+    }
+
+    /// <summary>Two one-shard collections with rows, the first of them flushed.</summary>
+    private async Task<(CollectionInfo Flushed, CollectionInfo Growing)> FlushOneOfTwoAsync(string flushed, int flushedRows, string growing, int growingRows, CancellationToken ct)
+    {
+        var client = TestCluster.Client;
+        var first = await client.CreateCollectionAsync(TestRows.Schema(flushed, shards: 1), ct);
+        var second = await client.CreateCollectionAsync(TestRows.Schema(growing, shards: 1), ct);
+        await client.InsertAsync(flushed, TestRows.Rows(0, flushedRows), cancellationToken: ct);
+        await client.InsertAsync(growing, TestRows.Rows(0, growingRows), cancellationToken: ct);
+        await client.FlushAsync(flushed, ct);
+        return (first, second);
     }
 
     /// <summary>One collection of the LSN gauges of every silo in this process: point name by vchannel.</summary>
