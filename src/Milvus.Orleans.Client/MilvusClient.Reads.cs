@@ -63,15 +63,7 @@ public sealed partial class MilvusClient
     /// </summary>
     public async Task LoadCollectionAsync(string collection, CancellationToken cancellationToken = default)
     {
-        var info = await CollectionAsync(collection, cancellationToken).ConfigureAwait(false);
-        await Task.WhenAll(info.VChannels.SelectMany(vchannel => Enumerable.Range(0, Math.Max(1, ReadReplicas)).Select(replica =>
-            RetryAsync(
-                async () =>
-                {
-                    await cluster.GetGrain<IQueryDelegatorGrain>(ChannelNames.Delegator(vchannel, replica)).LoadAsync().ConfigureAwait(false);
-                    return true;
-                },
-                cancellationToken)))).ConfigureAwait(false);
+        await OnEveryDelegatorAsync(collection, delegator => delegator.LoadAsync(), cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -80,15 +72,7 @@ public sealed partial class MilvusClient
     /// </summary>
     public async Task ReleaseCollectionAsync(string collection, CancellationToken cancellationToken = default)
     {
-        var info = await CollectionAsync(collection, cancellationToken).ConfigureAwait(false);
-        await Task.WhenAll(info.VChannels.SelectMany(vchannel => Enumerable.Range(0, Math.Max(1, ReadReplicas)).Select(replica =>
-            RetryAsync(
-                async () =>
-                {
-                    await cluster.GetGrain<IQueryDelegatorGrain>(ChannelNames.Delegator(vchannel, replica)).ReleaseAsync().ConfigureAwait(false);
-                    return true;
-                },
-                cancellationToken)))).ConfigureAwait(false);
+        await OnEveryDelegatorAsync(collection, delegator => delegator.ReleaseAsync(), cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -188,6 +172,20 @@ public sealed partial class MilvusClient
     {
         var info = await CollectionAsync(collection, cancellationToken).ConfigureAwait(false);
         return await Task.WhenAll(info.VChannels.Select(vchannel => RetryAsync(() => Delegator(vchannel).GetStatusAsync(), cancellationToken))).ConfigureAwait(false);
+    }
+
+    /// <summary>Calls every delegator of <paramref name="collection"/>: each replica of each shard.</summary>
+    private async Task OnEveryDelegatorAsync(string collection, Func<IQueryDelegatorGrain, Task> call, CancellationToken cancellationToken)
+    {
+        var info = await CollectionAsync(collection, cancellationToken).ConfigureAwait(false);
+        await Task.WhenAll(info.VChannels.SelectMany(vchannel => Enumerable.Range(0, Math.Max(1, ReadReplicas)).Select(replica =>
+            RetryAsync(
+                async () =>
+                {
+                    await call(cluster.GetGrain<IQueryDelegatorGrain>(ChannelNames.Delegator(vchannel, replica))).ConfigureAwait(false);
+                    return true;
+                },
+                cancellationToken)))).ConfigureAwait(false);
     }
 
     /// <summary>Notes a write's timestamp for <see cref="ConsistencyLevel.Session"/> reads, and returns the result.</summary>

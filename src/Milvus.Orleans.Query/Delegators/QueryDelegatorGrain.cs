@@ -34,11 +34,6 @@ internal sealed partial class QueryDelegatorGrain(
 
     private static readonly TimeSpan HandOffPeriod = TimeSpan.FromMilliseconds(200);
 
-    /// <summary>
-    /// How long one call to a query node may take before it is sent again (reads may run twice): a call lost with a
-    /// killed silo is otherwise answered only by Orleans' 30 s response timeout, after the client gave up.
-    /// </summary>
-    private static readonly TimeSpan NodeAttempt = TimeSpan.FromSeconds(5);
 
     /// <summary>Every this many hand-off rounds the catalog is asked whether the collection was dropped.</summary>
     private const int DropCheckRounds = 25;
@@ -86,17 +81,18 @@ internal sealed partial class QueryDelegatorGrain(
         ArgumentNullException.ThrowIfNull(request);
         var started = time.GetTimestamp();
         var (recovery, schema) = await ReadyAsync(request.CollectionId, request.GuaranteeTs).ConfigureAwait(true);
-        var field = BlockReads.Check(request, schema);
-        // One moment for everything: the snapshot, the read timestamp and which segments the nodes answer for.
+        // One moment for everything: the snapshot, the read timestamp and which segments the nodes answer for. The
+        // local search checks the request before anything goes to a node.
         var snapshot = Take(recovery);
         var readTs = (long)snapshot.Applied.Value;
         var local = BlockReads.Search(LocalBlocks(snapshot, schema), request, schema, _deletes, readTs, options.Value.HnswEf);
+        var metric = schema.Field(request.VectorField)!.Metric;
         var remote = await Task.WhenAll(ByNode(snapshot).Select(node => OnNodeAsync(
             node.Key,
             node.Value,
             schema,
             (grain, deletes) => grain.SearchAsync(new NodeSearch(VChannel, node.Value, request, readTs, deletes))))).ConfigureAwait(true);
-        IReadOnlyList<SearchHits> merged = [.. local.Select((hits, q) => ReadMerge.Hits([hits, .. remote.Select(r => r[q])], field.Metric, request.TopK))];
+        IReadOnlyList<SearchHits> merged = [.. local.Select((hits, q) => ReadMerge.Hits([hits, .. remote.Select(r => r[q])], metric, request.TopK))];
         QueryMetrics.SearchDuration.Record(time.GetElapsedTime(started).TotalMilliseconds);
         return merged;
     }
@@ -106,7 +102,7 @@ internal sealed partial class QueryDelegatorGrain(
         ArgumentNullException.ThrowIfNull(request);
         var started = time.GetTimestamp();
         var (recovery, schema) = await ReadyAsync(request.CollectionId, request.GuaranteeTs).ConfigureAwait(true);
-        BlockReads.Check(request, schema);
+        // The local query checks the request before anything goes to a node.
         var snapshot = Take(recovery);
         var readTs = (long)snapshot.Applied.Value;
         var local = BlockReads.Query([.. LocalBlocks(snapshot, schema).Select(b => b.Block)], request, schema, _deletes, readTs);
@@ -311,8 +307,7 @@ internal sealed partial class QueryDelegatorGrain(
             },
             TimeSpan.FromSeconds(30),
             time,
-            CancellationToken.None,
-            NodeAttempt).ConfigureAwait(true);
+            CancellationToken.None).ConfigureAwait(true);
     }
 
     private long PartitionOf(long segmentId) => _partitions[segmentId];

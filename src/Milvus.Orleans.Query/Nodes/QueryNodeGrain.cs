@@ -67,7 +67,7 @@ internal sealed class QueryNodeGrain(SegmentLoader loader, IOptions<QueryOptions
         ArgumentNullException.ThrowIfNull(request);
         var shard = Held(request.VChannel, request.SegmentIds);
         var deletes = shard.Deletes(request.Deletes);
-        var field = BlockReads.Check(request.Request, shard.Schema);
+        var (field, _) = BlockReads.Check(request.Request, shard.Schema);
         SearchedBlock[] blocks = [.. request.SegmentIds.Select(id => shard.Segments[id]).Select(s => new SearchedBlock(s.Block, s.Index(field.Name)))];
         return Task.FromResult(BlockReads.Search(blocks, request.Request, shard.Schema, deletes, request.ReadTs, options.Value.HnswEf));
     }

@@ -11,8 +11,8 @@ internal readonly record struct SearchedBlock(RowBlock Block, HnswIndex? Index);
 /// <summary>Searches and queries over blocks of one shard at a read timestamp, the same on a delegator (growing data) and a query node (sealed).</summary>
 internal static class BlockReads
 {
-    /// <summary>Checks a search against the schema; returns the searched vector field.</summary>
-    public static FieldSchema Check(SearchRequest request, CollectionSchema schema)
+    /// <summary>Checks a search against the schema; returns the searched vector field and the parsed filter.</summary>
+    public static (FieldSchema Field, FilterNode? Filter) Check(SearchRequest request, CollectionSchema schema)
     {
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(schema);
@@ -47,12 +47,11 @@ internal static class BlockReads
         }
 
         _ = HitRows.Fields(schema, request.OutputFields);
-        _ = Filter(request.Filter, schema);
-        return field;
+        return (field, Filter(request.Filter, schema));
     }
 
-    /// <summary>Checks a query against the schema.</summary>
-    public static void Check(QueryRequest request, CollectionSchema schema)
+    /// <summary>Checks a query against the schema; returns the parsed filter.</summary>
+    public static FilterNode? Check(QueryRequest request, CollectionSchema schema)
     {
         ArgumentNullException.ThrowIfNull(request);
         if (request.Limit is < 0 or > QueryRequest.MaxRows)
@@ -61,15 +60,14 @@ internal static class BlockReads
         }
 
         _ = HitRows.Fields(schema, request.OutputFields);
-        _ = Filter(request.Filter, schema);
+        return Filter(request.Filter, schema);
     }
 
     /// <summary>Each query vector's top-k over <paramref name="blocks"/>, best first.</summary>
     public static IReadOnlyList<SearchHits> Search(
         IReadOnlyList<SearchedBlock> blocks, SearchRequest request, CollectionSchema schema, DeleteLog deletes, long readTs, int defaultEf)
     {
-        var field = Check(request, schema);
-        var filter = Filter(request.Filter, schema);
+        var (field, filter) = Check(request, schema);
         var fields = HitRows.Fields(schema, request.OutputFields);
         var visible = blocks.Select(b => b.Block.Visible(deletes, readTs, filter is null ? null : FilterCompiler.Bind(filter, schema, b.Block.Rows))).ToArray();
         var results = new SearchHits[request.Vectors.Length / field.Dimension];
@@ -91,8 +89,7 @@ internal static class BlockReads
     /// <summary>The rows of <paramref name="blocks"/> matching the query, in primary key order up to its limit, and how many match.</summary>
     public static QueryResult Query(IReadOnlyList<RowBlock> blocks, QueryRequest request, CollectionSchema schema, DeleteLog deletes, long readTs)
     {
-        Check(request, schema);
-        var filter = Filter(request.Filter, schema);
+        var filter = Check(request, schema);
         var matches = new List<(RowBlock Block, int Row)>();
         foreach (var block in blocks)
         {
