@@ -2,25 +2,53 @@ namespace Milvus.Orleans.Expressions;
 
 /// <summary>A parsed filter expression in Milvus' boolean expression syntax; see <see cref="FilterParser"/>.</summary>
 /// <param name="Position">Where the node starts in the expression's text (0-based), for error messages.</param>
-public abstract record FilterNode(int Position);
+public abstract record FilterNode(int Position)
+{
+    /// <summary>Levels of the tree from this node down to its deepest leaf: 1 for a field or a literal.</summary>
+    public abstract int Depth { get; }
+}
 
 /// <summary>A field, or a value inside a JSON field: <c>meta["a"]["b"]</c>.</summary>
-public sealed record FieldNode(string Field, IReadOnlyList<string> JsonPath, int Position) : FilterNode(Position);
+public sealed record FieldNode(string Field, IReadOnlyList<string> JsonPath, int Position) : FilterNode(Position)
+{
+    /// <inheritdoc />
+    public override int Depth => 1;
+}
 
 /// <summary>A literal: <see cref="long"/>, <see cref="double"/>, <see cref="string"/> or <see cref="bool"/>.</summary>
-public sealed record LiteralNode(object Value, int Position) : FilterNode(Position);
+public sealed record LiteralNode(object Value, int Position) : FilterNode(Position)
+{
+    /// <inheritdoc />
+    public override int Depth => 1;
+}
 
 /// <summary><c>not x</c> or <c>-x</c>.</summary>
-public sealed record UnaryNode(UnaryOperator Operator, FilterNode Operand, int Position) : FilterNode(Position);
+public sealed record UnaryNode(UnaryOperator Operator, FilterNode Operand, int Position) : FilterNode(Position)
+{
+    /// <inheritdoc />
+    public override int Depth { get; } = Operand.Depth + 1;
+}
 
 /// <summary>A comparison, logical or arithmetic operator applied to two operands.</summary>
-public sealed record BinaryNode(BinaryOperator Operator, FilterNode Left, FilterNode Right, int Position) : FilterNode(Position);
+public sealed record BinaryNode(BinaryOperator Operator, FilterNode Left, FilterNode Right, int Position) : FilterNode(Position)
+{
+    /// <inheritdoc />
+    public override int Depth { get; } = Math.Max(Left.Depth, Right.Depth) + 1;
+}
 
 /// <summary><c>x in [a, b]</c> or <c>x not in [a, b]</c>.</summary>
-public sealed record InNode(FilterNode Operand, IReadOnlyList<LiteralNode> Values, bool Negated, int Position) : FilterNode(Position);
+public sealed record InNode(FilterNode Operand, IReadOnlyList<LiteralNode> Values, bool Negated, int Position) : FilterNode(Position)
+{
+    /// <inheritdoc />
+    public override int Depth { get; } = Operand.Depth + 1;
+}
 
 /// <summary><c>x like "prefix%"</c>: <c>%</c> matches any run of characters, <c>_</c> one character.</summary>
-public sealed record LikeNode(FilterNode Operand, string Pattern, int Position) : FilterNode(Position);
+public sealed record LikeNode(FilterNode Operand, string Pattern, int Position) : FilterNode(Position)
+{
+    /// <inheritdoc />
+    public override int Depth { get; } = Operand.Depth + 1;
+}
 
 /// <summary>Operators of <see cref="UnaryNode"/>.</summary>
 public enum UnaryOperator

@@ -10,10 +10,22 @@ namespace Milvus.Orleans.Expressions;
 /// (<c>meta["key"]</c>), and integer, float, string and boolean literals. Keywords are case-insensitive. A bad
 /// expression gets <see cref="ErrorCode.InvalidExpression"/> with the position of the error.
 /// </summary>
+/// <remarks>
+/// Terms joined by one <c>and</c> or <c>or</c> chain become a balanced tree, so a long list of alternatives stays
+/// shallow; every other construct adds a level. Both the recursion of parsing and the depth of the tree are bounded by
+/// <see cref="MaxDepth"/>, checked before going deeper, so no expression can exhaust the stack of whoever parses,
+/// compiles or evaluates it.
+/// </remarks>
 public static class FilterParser
 {
     /// <summary>The longest expression accepted.</summary>
     public const int MaxLength = 64 * 1024;
+
+    /// <summary>The deepest expression tree accepted (parentheses, <c>not</c>, unary minus and operators each add a level).</summary>
+    public const int MaxDepth = 64;
+
+    /// <summary>The longest <c>like</c> pattern accepted: matching costs up to its length per character of text.</summary>
+    public const int MaxLikePattern = 1024;
 
     /// <summary>Parses <paramref name="text"/>.</summary>
     public static FilterNode Parse(string text)
@@ -137,9 +149,21 @@ public static class FilterParser
         return new Token(TokenKind.Literal, text[start..i], start, value.ToString());
     }
 
+    /// <summary>Throws <see cref="ErrorCode.InvalidExpression"/> if <paramref name="node"/>'s tree is deeper than <see cref="MaxDepth"/>.</summary>
+    public static void CheckDepth(FilterNode node)
+    {
+        ArgumentNullException.ThrowIfNull(node);
+        if (node.Depth > MaxDepth)
+        {
+            throw TooDeep(node.Position);
+        }
+    }
+
     /// <summary>The error for an expression that is wrong at <paramref name="position"/>.</summary>
     public static MilvusException Error(int position, string problem) =>
         new(ErrorCode.InvalidExpression, $"Invalid expression at position {position}: {problem}.");
+
+    private static MilvusException TooDeep(int position) => Error(position, $"the expression nests deeper than {MaxDepth} levels");
 
     private enum TokenKind
     {
@@ -162,20 +186,11 @@ public static class FilterParser
     {
         private static readonly string[] Keywords = ["and", "or", "not", "in", "like", "true", "false"];
         private int _next;
+        private int _nesting;
 
         private Token Current => tokens[_next];
 
-        public FilterNode ParseOr()
-        {
-            var left = ParseAnd();
-            while (Current.IsKeyword("or") || Current.Is("||"))
-            {
-                var at = Take().Position;
-                left = new BinaryNode(BinaryOperator.Or, left, ParseAnd(), at);
-            }
-
-            return left;
-        }
+        public FilterNode ParseOr() => ParseChain(BinaryOperator.Or, "or", "||", ParseAnd);
 
         public void ExpectEnd()
         {
@@ -185,16 +200,32 @@ public static class FilterParser
             }
         }
 
-        private FilterNode ParseAnd()
+        private FilterNode ParseAnd() => ParseChain(BinaryOperator.And, "and", "&&", ParseNot);
+
+        /// <summary>Operands joined by one associative operator, as a balanced tree of them in their order.</summary>
+        private FilterNode ParseChain(BinaryOperator op, string keyword, string symbol, Func<FilterNode> operand)
         {
-            var left = ParseNot();
-            while (Current.IsKeyword("and") || Current.Is("&&"))
+            var operands = new List<FilterNode> { operand() };
+            var positions = new List<int>();
+            while (Current.IsKeyword(keyword) || Current.Is(symbol))
             {
-                var at = Take().Position;
-                left = new BinaryNode(BinaryOperator.And, left, ParseNot(), at);
+                positions.Add(Take().Position);
+                operands.Add(operand());
             }
 
-            return left;
+            return Balanced(op, operands, positions, 0, operands.Count - 1);
+        }
+
+        private static FilterNode Balanced(BinaryOperator op, List<FilterNode> operands, List<int> positions, int first, int last)
+        {
+            if (first == last)
+            {
+                return operands[first];
+            }
+
+            // The left half takes the middle operand of an odd count: a chain of three reads ((a op b) op c).
+            var split = first + ((last - first + 2) / 2);
+            return Checked(new BinaryNode(op, Balanced(op, operands, positions, first, split - 1), Balanced(op, operands, positions, split, last), positions[split - 1]));
         }
 
         private FilterNode ParseNot()
@@ -202,10 +233,29 @@ public static class FilterParser
             if (Current.IsKeyword("not") || Current.Is("!"))
             {
                 var at = Take().Position;
-                return new UnaryNode(UnaryOperator.Not, ParseNot(), at);
+                return Checked(new UnaryNode(UnaryOperator.Not, Nested(at, ParseNot), at));
             }
 
             return ParseComparison();
+        }
+
+        /// <summary>Parses one level deeper, refusing to go past <see cref="MaxDepth"/>.</summary>
+        private FilterNode Nested(int position, Func<FilterNode> parse)
+        {
+            if (++_nesting > MaxDepth)
+            {
+                throw TooDeep(position);
+            }
+
+            var node = parse();
+            _nesting--;
+            return node;
+        }
+
+        private static FilterNode Checked(FilterNode node)
+        {
+            CheckDepth(node);
+            return node;
         }
 
         private FilterNode ParseComparison()
@@ -220,16 +270,21 @@ public static class FilterParser
                     Take();
                 }
 
-                return new InNode(left, ParseList(), negated, at);
+                return Checked(new InNode(left, ParseList(), negated, at));
             }
 
             if (Current.IsKeyword("like"))
             {
                 var at = Take().Position;
                 var pattern = Take();
-                return pattern is { Kind: TokenKind.Literal, Value: string value }
-                    ? new LikeNode(left, value, at)
-                    : throw Error(pattern.Position, $"'like' needs a string pattern, found {pattern.Describe()}");
+                if (pattern is not { Kind: TokenKind.Literal, Value: string value })
+                {
+                    throw Error(pattern.Position, $"'like' needs a string pattern, found {pattern.Describe()}");
+                }
+
+                return value.Length <= MaxLikePattern
+                    ? Checked(new LikeNode(left, value, at))
+                    : throw Error(pattern.Position, $"the 'like' pattern is {value.Length} characters long; at most {MaxLikePattern} are accepted");
             }
 
             if (ComparisonOperator(Current) is not { } first)
@@ -239,7 +294,7 @@ public static class FilterParser
 
             var firstAt = Take().Position;
             var middle = ParseAdditive();
-            var comparison = new BinaryNode(first, left, middle, firstAt);
+            var comparison = Checked(new BinaryNode(first, left, middle, firstAt));
             if (ComparisonOperator(Current) is not { } second)
             {
                 return comparison;
@@ -253,7 +308,7 @@ public static class FilterParser
             }
 
             Take();
-            return new BinaryNode(BinaryOperator.And, comparison, new BinaryNode(second, middle, ParseAdditive(), secondAt), firstAt);
+            return Checked(new BinaryNode(BinaryOperator.And, comparison, Checked(new BinaryNode(second, middle, ParseAdditive(), secondAt)), firstAt));
         }
 
         private FilterNode ParseAdditive()
@@ -262,7 +317,7 @@ public static class FilterParser
             while (Current.Is("+") || Current.Is("-"))
             {
                 var op = Take();
-                left = new BinaryNode(op.Text == "+" ? BinaryOperator.Add : BinaryOperator.Subtract, left, ParseMultiplicative(), op.Position);
+                left = Checked(new BinaryNode(op.Text == "+" ? BinaryOperator.Add : BinaryOperator.Subtract, left, ParseMultiplicative(), op.Position));
             }
 
             return left;
@@ -275,7 +330,7 @@ public static class FilterParser
             {
                 var op = Take();
                 var kind = op.Text switch { "*" => BinaryOperator.Multiply, "/" => BinaryOperator.Divide, _ => BinaryOperator.Modulo };
-                left = new BinaryNode(kind, left, ParseUnary(), op.Position);
+                left = Checked(new BinaryNode(kind, left, ParseUnary(), op.Position));
             }
 
             return left;
@@ -286,13 +341,13 @@ public static class FilterParser
             if (Current.Is("-"))
             {
                 var at = Take().Position;
-                var operand = ParseUnary();
+                var operand = Nested(at, ParseUnary);
                 // A negative literal stays a literal, so "x in [-1]" and "x == -1" work alike.
                 return operand switch
                 {
                     LiteralNode { Value: long value } => new LiteralNode(-value, at),
                     LiteralNode { Value: double value } => new LiteralNode(-value, at),
-                    _ => new UnaryNode(UnaryOperator.Negate, operand, at),
+                    _ => Checked(new UnaryNode(UnaryOperator.Negate, operand, at)),
                 };
             }
 
@@ -327,7 +382,7 @@ public static class FilterParser
 
                     return new FieldNode(token.Text, path, token.Position);
                 case TokenKind.Symbol when token.Text == "(":
-                    var inner = ParseOr();
+                    var inner = Nested(token.Position, ParseOr);
                     Expect(")");
                     return inner;
                 default:

@@ -27,6 +27,8 @@ internal static class FilterCompiler
     {
         ArgumentNullException.ThrowIfNull(node);
         ArgumentNullException.ThrowIfNull(schema);
+        // Compiling and evaluating recurse once per level.
+        FilterParser.CheckDepth(node);
         var compiled = new Binder(schema, rows).Compile(node);
         return compiled.Type switch
         {
@@ -57,7 +59,13 @@ internal static class FilterCompiler
     }
 
     /// <summary>A typed value per row: Integer → Func&lt;int, long&gt;, Float → double, String → string, Bool → bool, Dynamic → object?.</summary>
-    private sealed record Compiled(ValueKind Type, Delegate Get, string What);
+    private sealed record Compiled(ValueKind Type, Delegate Get, string What)
+    {
+        /// <summary>The longest description kept: it only names an operand in a message, and a large filter's would grow with every level.</summary>
+        private const int MaxWhat = 120;
+
+        public string What { get; } = What.Length <= MaxWhat ? What : string.Concat(What.AsSpan(0, MaxWhat), "…");
+    }
 
     private sealed class Binder(CollectionSchema schema, RowBatch? rows)
     {
@@ -423,43 +431,23 @@ internal static class FilterCompiler
                 return new Compiled(ValueKind.Bool, (Func<int, bool>)(row => set.Contains(get(row)) != negated), what);
             }
 
-            var values = node.Values.Select(v => v.Value).ToArray();
+            var literals = new LiteralSet(node.Values.Select(v => v.Value));
             var dynamic = Dynamic(operand);
-            return new Compiled(ValueKind.Bool, (Func<int, bool>)(row => InList(dynamic(row), values) is { } found && found != negated), what);
-        }
-
-        /// <summary>Whether <paramref name="value"/> is in <paramref name="values"/>; null if it compares with none of them.</summary>
-        private static bool? InList(object? value, object[] values)
-        {
-            bool? found = null;
-            foreach (var candidate in values)
-            {
-                if (Compare(value, candidate) is { } comparison)
-                {
-                    if (comparison == 0)
-                    {
-                        return true;
-                    }
-
-                    found = false;
-                }
-            }
-
-            return found;
+            return new Compiled(ValueKind.Bool, (Func<int, bool>)(row => literals.Contains(dynamic(row)) is { } found && found != negated), what);
         }
 
         private Compiled Like(LikeNode node)
         {
             var operand = Compile(node.Operand);
-            var pattern = node.Pattern;
+            var pattern = LikePattern.Compile(node.Pattern);
             switch (operand.Type)
             {
                 case ValueKind.String:
                     var text = (Func<int, string>)operand.Get;
-                    return new Compiled(ValueKind.Bool, (Func<int, bool>)(row => LikePattern.Matches(text(row), pattern)), $"{operand.What} like \"{pattern}\"");
+                    return new Compiled(ValueKind.Bool, (Func<int, bool>)(row => pattern.Matches(text(row))), $"{operand.What} like \"{node.Pattern}\"");
                 case ValueKind.Dynamic:
                     var value = (Func<int, object?>)operand.Get;
-                    return new Compiled(ValueKind.Bool, (Func<int, bool>)(row => value(row) is string s && LikePattern.Matches(s, pattern)), $"{operand.What} like \"{pattern}\"");
+                    return new Compiled(ValueKind.Bool, (Func<int, bool>)(row => value(row) is string s && pattern.Matches(s)), $"{operand.What} like \"{node.Pattern}\"");
                 default:
                     throw FilterParser.Error(node.Position, $"'like' needs text, and {operand.What} is {Describe(operand.Type)}");
             }

@@ -17,6 +17,9 @@ public sealed class FilterCompilerTests
         ["title like \"row 1%\""] = r => r.Title.StartsWith("row 1", StringComparison.Ordinal),
         ["title like \"%5\""] = r => r.Title.EndsWith('5'),
         ["title like \"%ow 1_\""] = r => r.Title.Length == 6 && r.Title.StartsWith("row 1", StringComparison.Ordinal),
+        ["title like \"r%w%1%9\""] = r => r.Title.StartsWith("row 1", StringComparison.Ordinal) && r.Title.EndsWith('9'),
+        ["title like \"%_o_%2_\""] = r => r.Title.Length >= 6 && r.Title[^2] == '2',
+        ["meta[\"k\"] in [3, 4.0, \"5\"]"] = r => r.K is 3 or 4,
         ["10 < id <= 20"] = r => r.Id is > 10 and <= 20,
         ["100 > id > 90"] = r => r.Id is < 100 and > 90,
         ["score > 30.5"] = r => r.Score > 30.5,
@@ -83,6 +86,31 @@ public sealed class FilterCompilerTests
 
         Assert.Equal(ErrorCode.InvalidExpression, error.Code);
         Assert.Equal(message, error.Message);
+    }
+
+    [Fact]
+    public void Bind_WhenATreeIsDeeperThanTheParserAllows_FailsBeforeCompiling()
+    {
+        FilterNode node = new BinaryNode(BinaryOperator.Equal, new FieldNode("id", [], 0), new LiteralNode(1L, 6), 3);
+        for (var i = 0; i < 10_000; i++)
+        {
+            node = new UnaryNode(UnaryOperator.Not, node, 0);
+        }
+
+        var error = Assert.Throws<MilvusException>(() => FilterCompiler.Bind(node, FilterRows.Schema, FilterRows.Batch(FilterRows.All)));
+
+        Assert.Equal(ErrorCode.InvalidExpression, error.Code);
+        Assert.Equal($"Invalid expression at position 0: the expression nests deeper than {FilterParser.MaxDepth} levels.", error.Message);
+    }
+
+    [Fact]
+    public void Check_WhenAnOperandIsLong_NamesItShortened()
+    {
+        var text = new string('x', 500);
+
+        var error = Assert.Throws<MilvusException>(() => FilterCompiler.Check(FilterParser.Parse($"id == \"{text}\""), FilterRows.Schema));
+
+        Assert.Equal($"Invalid expression at position 3: cannot compare field 'id' (Int64), an integer, with \"{text[..119]}…, text.", error.Message);
     }
 
     [Fact]

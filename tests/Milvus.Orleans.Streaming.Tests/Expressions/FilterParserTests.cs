@@ -45,6 +45,51 @@ public sealed class FilterParserTests
     }
 
     [Theory]
+    [InlineData("parentheses")]
+    [InlineData("not")]
+    [InlineData("minus")]
+    [InlineData("additions")]
+    public void Parse_WhenNestedDeeperThanTheLimit_FailsNamingTheLimit(string kind)
+    {
+        // 30,000 parentheses overflowed the stack of the silo that parsed the filter, and killed it.
+        foreach (var levels in new[] { FilterParser.MaxDepth + 1, 30_000 })
+        {
+            var text = kind switch
+            {
+                "parentheses" => new string('(', levels) + "a" + new string(')', levels),
+                "not" => string.Concat(Enumerable.Repeat("not ", levels)) + "a",
+                "minus" => new string('-', levels) + "a < 0",
+                _ => "a" + string.Concat(Enumerable.Repeat(" + 1", levels)) + " > 0",
+            };
+
+            var error = Assert.Throws<MilvusException>(() => FilterParser.Parse(text[..Math.Min(text.Length, FilterParser.MaxLength)]));
+
+            Assert.Equal(ErrorCode.InvalidExpression, error.Code);
+            Assert.Contains($"the expression nests deeper than {FilterParser.MaxDepth} levels", error.Message, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
+    public void Parse_WhenNestedAtTheLimit_BuildsTheTree()
+    {
+        var text = string.Concat(Enumerable.Repeat("not ", FilterParser.MaxDepth - 2)) + "a == 1";
+
+        Assert.Equal(FilterParser.MaxDepth, FilterParser.Parse(text).Depth);
+    }
+
+    [Fact]
+    public void Parse_WhenManyTermsAreJoinedByOr_BuildsABalancedTreeThatKeepsTheirOrder()
+    {
+        var text = string.Join(" or ", Enumerable.Range(0, 4_000).Select(i => $"id == {i}"));
+
+        var node = FilterParser.Parse(text);
+
+        Assert.Equal(14, node.Depth);
+        Assert.Equal("(((a or b) or c) or (d or e))", Show(FilterParser.Parse("a or b or c or d or e")));
+        Assert.Equal(Enumerable.Range(0, 4_000).Select(i => (long)i), PrimaryKeyFilter.Keys(node, TestRows.Schema("c"))!.Int64!);
+    }
+
+    [Theory]
     [InlineData("id in [3, 1, 3]", new long[] { 3, 1 })]
     [InlineData("id == 7 or 8 == id or id in [9]", new long[] { 7, 8, 9 })]
     [InlineData("id in []", new long[0])]
