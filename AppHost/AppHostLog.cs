@@ -6,4 +6,7 @@ internal static partial class AppHostLog
 {
     [LoggerMessage(Level = LogLevel.Information, Message = "Orleans cluster id: {ClusterId} (clients outside the AppHost pass it as Orleans:ClusterId); data in {DataPath}")]
     public static partial void ClusterNamed(ILogger logger, string clusterId, string dataPath);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "TLS on: silos and clients present the cluster certificate {Path} (clients pass it as Milvus:Security:TlsCertificatePath)")]
+    public static partial void TlsOn(ILogger logger, string path);
 }

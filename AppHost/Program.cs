@@ -27,13 +27,27 @@ var orleans = builder.AddOrleans("cluster")
     // Stream subscriptions and the vchannel stream receivers' checkpoints.
     .WithGrainStorage("PubSubStore", redis.ConnectionString);
 
-var siloReplicas = int.Parse(builder.Configuration["SiloReplicas"] ?? "3", System.Globalization.CultureInfo.InvariantCulture);
+var siloReplicas = AppHostSettings.Int(builder.Configuration, "SiloReplicas", 3, 1, 16);
+
+// Authorization is on: every client call carries root's (or another user's) user:password. The root password is a
+// secret parameter, generated on the first run and kept in the AppHost's user secrets; --Parameters:milvus-root-password
+// sets one.
+var rootPassword = builder.AddParameter(
+    "milvus-root-password", new GenerateParameterDefault { MinLength = 24, Special = false }, secret: true, persist: true);
+var token = ReferenceExpression.Create($"root:{rootPassword}");
+
+// --Tls true: silos and clients talk TLS, with a self-signed cluster certificate made once beside the data.
+var certificate = AppHostSettings.Bool(builder.Configuration, "Tls") ? ClusterCertificates.EnsureSelfSigned(Path.Combine(dataPath, "tls", "cluster.pfx")) : null;
+
 var silo = builder.AddProject<Projects.Milvus_Orleans_Silo>("silo")
     .WithHttpEndpoint()
     .WithReference(orleans)
     .WithReference(blobs.ConnectionString)
     .WithEnvironment("Orleans__Endpoints__AdvertisedIPAddress", "127.0.0.1")
     .WithEnvironment("Milvus__Wal__Path", Path.Combine(dataPath, "wal"))
+    .WithEnvironment("Milvus__Security__AuthorizationEnabled", "true")
+    .WithEnvironment("Milvus__Security__RootPassword", rootPassword)
+    .WithClusterCertificate(certificate)
     .WithHttpHealthCheck("/health")
     .WithUrlForEndpoint("http", url =>
     {
@@ -46,16 +60,23 @@ blobs.WaitForServer(silo);
 
 // The demo (on unless --Demo false): creates collection "demo", ingests clustered vectors, flushes, searches, and
 // prints recall@10 and timings; its traces (client → delegators → query nodes) show in the dashboard.
-if (!string.Equals(builder.Configuration["Demo"], "false", StringComparison.OrdinalIgnoreCase))
+if (AppHostSettings.Bool(builder.Configuration, "Demo", defaultValue: true))
 {
     builder.AddProject<Projects.Milvus_Orleans_Cli>("demo")
-        .WithArgs("demo", "--rows", builder.Configuration["DemoRows"] ?? "100000")
+        .WithArgs("demo", "--rows", AppHostSettings.Int(builder.Configuration, "DemoRows", 100_000, 1, 10_000_000).ToString(System.Globalization.CultureInfo.InvariantCulture))
         .WithReference(orleans.AsClient())
         .WithReference(redis.ConnectionString)
+        .WithEnvironment("Milvus__Token", token)
+        .WithClusterCertificate(certificate)
         .WaitFor(silo);
 }
 
 var app = builder.Build();
 var log = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Milvus.Orleans.AppHost");
 AppHostLog.ClusterNamed(log, clusterId, dataPath);
+if (certificate is not null)
+{
+    AppHostLog.TlsOn(log, certificate);
+}
+
 app.Run();

@@ -13,7 +13,9 @@ namespace Milvus.Orleans.Benchmarks;
 /// Failover on real silo processes: three silos (the silo host as deployed, with its failure-detection settings)
 /// sharing an in-process Garnet and a local WAL directory. Each round SIGKILLs the silo owning a pchannel and times
 /// until an insert to that pchannel is acknowledged again: failure detection, rebalance, the new owner taking the
-/// log, and the client's retries. Then a fresh silo replaces the dead one.
+/// log, and the client's retries. Two clients insert at the kill: one with a 500 ms attempt timeout (how fast the
+/// pchannel takes writes again) and one with the SDK's default options, as a user's program has (what a kill costs a
+/// call, and whether any call surfaced an error). Then a fresh silo replaces the dead one.
 /// </summary>
 internal static class ProcessFailoverBenchmark
 {
@@ -40,26 +42,40 @@ internal static class ProcessFailoverBenchmark
             // An insert in flight to the killed silo is lost; give each attempt 500 ms so the figure is the time the
             // pchannel takes to accept writes again, not how long a lost request is waited for.
             var client = new MilvusClient(clientHost.Services.GetRequiredService<IClusterClient>()) { AttemptTimeout = TimeSpan.FromMilliseconds(500) };
+            var defaultClient = clientHost.Services.GetRequiredService<MilvusClient>();
             await WaitForBalancedAsync(client, silos, TimeSpan.FromSeconds(120));
             var info = await client.CreateCollectionAsync(new CollectionSchema(
                 "failover", [FieldSchema.Int64Key("id"), FieldSchema.FloatVector("vec", Dimension)], CollectionSchema.MaxShards));
 
             var times = new List<double>();
+            var defaultTimes = new List<double>();
+            var defaultErrors = 0;
             for (var round = 0; round < kills; round++)
             {
                 var topology = await client.GetTopologyAsync();
                 var binding = topology.Channels[round % topology.Channels.Count];
                 var shard = info.VChannels.ToList().FindIndex(v => ChannelNames.PChannelOf(v) == binding.PChannel);
-                var key = Enumerable.Range(0, 1_000_000).Select(k => (round * 1_000_000L) + k).First(k => ShardRouter.ShardOf(k, info.VChannels.Count) == shard);
-                var rows = new RowBatch([FieldColumn.Int64("id", [key]), FieldColumn.FloatVector("vec", Dimension, new float[Dimension])]);
+                var keys = Enumerable.Range(0, 1_000_000).Select(k => (round * 1_000_000L) + k).Where(k => ShardRouter.ShardOf(k, info.VChannels.Count) == shard).Take(2).ToArray();
+                var rows = Row(keys[0]);
+                var defaultRows = Row(keys[1]);
                 await client.InsertAsync("failover", rows);
+                await defaultClient.InsertAsync("failover", defaultRows);
 
                 var victim = silos.Single(s => s.SiloPort == binding.Silo!.Endpoint.Port);
                 var clock = Stopwatch.StartNew();
                 victim.Kill();
-                await client.InsertAsync("failover", rows);
-                times.Add(clock.Elapsed.TotalMilliseconds);
-                await output.WriteLineAsync($"failover.process.kill{round + 1}_ms={Measurement.Format(times[^1])}");
+                var tuned = TimeAsync(() => client.InsertAsync("failover", rows), clock);
+                var byDefault = TimeAsync(() => defaultClient.InsertAsync("failover", defaultRows), clock);
+                times.Add((await tuned).Ms);
+                var (defaultMs, error) = await byDefault;
+                defaultTimes.Add(defaultMs);
+                if (error is not null)
+                {
+                    defaultErrors++;
+                    await output.WriteLineAsync($"failover.default_client.kill{round + 1}_error={error.GetType().Name}: {error.Message}");
+                }
+
+                await output.WriteLineAsync($"failover.process.kill{round + 1}_ms={Measurement.Format(times[^1])} default_client_ms={Measurement.Format(defaultMs)}");
 
                 silos.Remove(victim);
                 victim.Dispose();
@@ -68,7 +84,10 @@ internal static class ProcessFailoverBenchmark
             }
 
             times.Sort();
+            defaultTimes.Sort();
             await output.WriteLineAsync($"failover.ms={Measurement.Format(times[times.Count / 2])} (real processes, SIGKILL, median of {kills}, target < 3000)");
+            await output.WriteLineAsync($"failover.default_client.ms={Measurement.Format(defaultTimes[defaultTimes.Count / 2])} (default SDK options, median of {kills}, target < 3000)");
+            await output.WriteLineAsync($"failover.default_client.errors={defaultErrors}");
             await clientHost.StopAsync();
         }
         finally
@@ -79,6 +98,22 @@ internal static class ProcessFailoverBenchmark
             }
 
             wal.Delete(recursive: true);
+        }
+    }
+
+    private static RowBatch Row(long key) => new([FieldColumn.Int64("id", [key]), FieldColumn.FloatVector("vec", Dimension, new float[Dimension])]);
+
+    /// <summary>When <paramref name="insert"/> ended, on <paramref name="clock"/>, and what it threw, if anything.</summary>
+    private static async Task<(double Ms, Exception? Error)> TimeAsync(Func<Task> insert, Stopwatch clock)
+    {
+        try
+        {
+            await insert();
+            return (clock.Elapsed.TotalMilliseconds, null);
+        }
+        catch (Exception ex)
+        {
+            return (clock.Elapsed.TotalMilliseconds, ex);
         }
     }
 

@@ -1,6 +1,7 @@
 using Milvus.Orleans.Benchmarks;
 
-// Usage: wal|streaming|failover|recovery|memory|query [--quick]. Prints key=value lines; docs/benchmarks.md records them with the machine.
+// Usage: wal|streaming|failover|recovery|memory|query [--quick], fuzz [--minutes N]. Prints key=value lines;
+// docs/benchmarks.md and docs/reliability.md record them with the machine.
 var quick = args.Contains("--quick");
 switch (args)
 {
@@ -22,7 +23,13 @@ switch (args)
     case ["query", ..]:
         await QueryBenchmark.RunAsync(rows: 100_000, quick ? TimeSpan.FromSeconds(10) : TimeSpan.FromSeconds(30), Console.Out);
         return 0;
+    case ["fuzz", "--minutes", var minutes] when double.TryParse(minutes, System.Globalization.CultureInfo.InvariantCulture, out var value) && value > 0:
+        await FuzzBenchmark.RunAsync(TimeSpan.FromMinutes(value), Console.Out);
+        return 0;
+    case ["fuzz"]:
+        await FuzzBenchmark.RunAsync(TimeSpan.FromMinutes(1), Console.Out);
+        return 0;
     default:
-        await Console.Error.WriteLineAsync("usage: Milvus.Orleans.Benchmarks wal|streaming|failover|recovery|memory|query [--quick]");
+        await Console.Error.WriteLineAsync("usage: Milvus.Orleans.Benchmarks wal|streaming|failover|recovery|memory|query [--quick] | fuzz [--minutes N]");
         return 2;
 }

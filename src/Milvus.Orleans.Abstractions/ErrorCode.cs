@@ -79,4 +79,32 @@ public enum ErrorCode
 
     /// <summary>A query node was asked to search a segment it does not hold (it moved, or lost it with its silo); the delegator loads it again.</summary>
     SegmentNotLoaded = 24,
+
+    /// <summary>The caller may not do this: a client called a grain only silos may call, or a user lacks the right.</summary>
+    PermissionDenied = 25,
+
+    /// <summary>Authorization is on and the call carried no token, or one that names no user with that password.</summary>
+    Unauthenticated = 26,
+
+    /// <summary>A count the service bounds is reached (collections, partitions, users); remove some first.</summary>
+    LimitExceeded = 27,
+
+    /// <summary>The service failed in a way it did not foresee; the request was not done. The silo's log has the details.</summary>
+    Internal = 28,
+
+    /// <summary>The cluster did not answer within the client's deadline (silos down, or channels still moving); retry later.</summary>
+    Unavailable = 29,
+}
+
+/// <summary>How callers should treat each <see cref="ErrorCode"/>.</summary>
+public static class ErrorCodes
+{
+    /// <summary>
+    /// Whether the request itself is wrong (its content breaks a rule): sending it again cannot succeed, so nothing
+    /// retries it.
+    /// </summary>
+    public static bool IsInvalidRequest(this ErrorCode code) => code is ErrorCode.InvalidArgument or ErrorCode.InvalidName
+        or ErrorCode.InvalidSchema or ErrorCode.DimensionMismatch or ErrorCode.FieldMismatch or ErrorCode.TypeMismatch
+        or ErrorCode.InvalidVector or ErrorCode.EmptyBatch or ErrorCode.MessageTooLarge or ErrorCode.InvalidExpression
+        or ErrorCode.NotSupported;
 }

@@ -27,6 +27,12 @@ public sealed class MilvusException : Exception
         Code = code;
     }
 
+    public MilvusException(ErrorCode code, string message, Exception innerException)
+        : base(message, innerException)
+    {
+        Code = code;
+    }
+
     /// <summary>What went wrong.</summary>
     [Id(0)]
     public ErrorCode Code { get; private set; }

@@ -20,10 +20,17 @@ public static class TransientRetry
     /// Runs <paramref name="call"/>, retrying transient failures until <paramref name="deadline"/> has passed. With
     /// <paramref name="attemptTimeout"/>, an attempt that has not answered by then is given up and retried too: only
     /// for calls that may safely run twice, such as writes carrying a request id that readers deduplicate. A request
-    /// lost with a killed silo is otherwise answered only by Orleans' response timeout (30 s).
+    /// lost with a killed silo is otherwise answered only by Orleans' response timeout (30 s). Such calls may also give
+    /// <paramref name="abandonOn"/>: a token for the attempt about to start (a change of the cluster's silos), on which
+    /// the attempt is given up at once and sent again instead of waiting out its timeout.
     /// </summary>
     public static async Task<T> RunAsync<T>(
-        Func<Task<T>> call, TimeSpan deadline, TimeProvider time, CancellationToken cancellationToken, TimeSpan? attemptTimeout = null)
+        Func<Task<T>> call,
+        TimeSpan deadline,
+        TimeProvider time,
+        CancellationToken cancellationToken,
+        TimeSpan? attemptTimeout = null,
+        Func<CancellationToken>? abandonOn = null)
     {
         ArgumentNullException.ThrowIfNull(call);
         ArgumentNullException.ThrowIfNull(time);
@@ -32,10 +39,20 @@ public static class TransientRetry
         var delay = FirstDelay;
         while (true)
         {
+            var abandon = abandonOn?.Invoke() ?? CancellationToken.None;
             try
             {
                 var attempt = call();
-                return await (attemptTimeout is { } timeout ? attempt.WaitAsync(timeout, time, cancellationToken) : attempt.WaitAsync(cancellationToken)).ConfigureAwait(true);
+                using var abandonable = abandon.CanBeCanceled ? CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, abandon) : null;
+                var token = abandonable?.Token ?? cancellationToken;
+                return await (attemptTimeout is { } timeout ? attempt.WaitAsync(timeout, time, token) : attempt.WaitAsync(token)).ConfigureAwait(true);
+            }
+            catch (OperationCanceledException) when (abandon.IsCancellationRequested && !cancellationToken.IsCancellationRequested
+                && time.GetElapsedTime(started) < deadline)
+            {
+                // A silo went while the attempt was out: it may have gone with it. Send it again now (its first copy, if
+                // it did arrive, is deduplicated or was only a read).
+                delay = FirstDelay;
             }
             catch (Exception ex) when ((IsTransient(ex) || (attemptTimeout is not null && ex is TimeoutException))
                 && time.GetElapsedTime(started) + delay < deadline)

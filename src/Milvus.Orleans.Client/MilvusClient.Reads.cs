@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Text;
 using Milvus.Orleans.Channels;
 using Milvus.Orleans.Data;
 using Milvus.Orleans.Grains;
@@ -89,9 +88,10 @@ public sealed partial class MilvusClient
         activity?.SetTag("milvus.collection", collection);
         activity?.SetTag("milvus.queries", vectors.Count);
         activity?.SetTag("milvus.top_k", topK);
+        SearchRequest.CheckCounts(vectors.Count, topK, parameters.OutputFields?.Count ?? 0);
         var info = await CollectionAsync(collection, cancellationToken).ConfigureAwait(false);
         var field = VectorField(info.Schema, parameters.VectorField);
-        if (vectors.Count == 0 || vectors.Any(v => v is null || v.Length != field.Dimension))
+        if (vectors.Any(v => v is null || v.Length != field.Dimension))
         {
             throw new MilvusException(
                 ErrorCode.DimensionMismatch,
@@ -123,6 +123,8 @@ public sealed partial class MilvusClient
                 $"offset {parameters.Offset} and limit {parameters.Limit}: both at least 0, and together at most {QueryRequest.MaxRows}.");
         }
 
+        QueryRequest.CheckOutputFields(parameters.OutputFields?.Count ?? 0);
+
         var info = await CollectionAsync(collection, cancellationToken).ConfigureAwait(false);
         if (parameters.OutputFields is [CountField])
         {
@@ -148,12 +150,14 @@ public sealed partial class MilvusClient
             throw new MilvusException(ErrorCode.InvalidArgument, $"Get at most {QueryRequest.MaxRows} keys per call, not {keys.Count}.");
         }
 
+        QueryRequest.CheckOutputFields(outputFields?.Count ?? 0);
+
         var guarantee = await GuaranteeAsync(consistency, cancellationToken).ConfigureAwait(false);
         var shardOf = ShardRouter.ShardsOf(keys.Values, info.VChannels.Count);
         var byShard = Enumerable.Range(0, keys.Count).GroupBy(i => shardOf[i]).ToArray();
         var results = await Task.WhenAll(byShard.Select(g =>
         {
-            var request = new QueryRequest(info.Id, InList(info.Schema.PrimaryKey.Name, keys.Select([.. g])), outputFields ?? [], QueryRequest.MaxRows, guarantee);
+            var request = new QueryRequest(info.Id, null, outputFields ?? [], QueryRequest.MaxRows, guarantee, Keys: keys.Select([.. g]));
             return RetryAsync(() => Delegator(info.VChannels[g.Key]).QueryAsync(request), cancellationToken, idempotent: true);
         })).ConfigureAwait(false);
         return ReadMerge.Rows(results, info.Schema.PrimaryKey.Name, QueryRequest.MaxRows).Rows;
@@ -263,30 +267,6 @@ public sealed partial class MilvusClient
                 $"Collection '{schema.Name}' has {vectors.Length} vector fields ({string.Join(", ", vectors.Select(v => v.Name))}): name the one to search.")
             : vectors.FirstOrDefault(v => string.Equals(v.Name, name, StringComparison.Ordinal)) ?? throw new MilvusException(
                 ErrorCode.FieldMismatch, $"Collection '{schema.Name}' has no vector field '{name}'.");
-    }
-
-    /// <summary>A filter selecting <paramref name="keys"/> of field <paramref name="field"/>.</summary>
-    private static string InList(string field, PrimaryKeys keys)
-    {
-        var list = new StringBuilder(field).Append(" in [");
-        for (var i = 0; i < keys.Count; i++)
-        {
-            if (i > 0)
-            {
-                list.Append(',');
-            }
-
-            if (keys.Int64 is { } longs)
-            {
-                list.Append(longs[i].ToString(CultureInfo.InvariantCulture));
-            }
-            else
-            {
-                list.Append(Quoted(keys.VarChar![i]));
-            }
-        }
-
-        return list.Append(']').ToString();
     }
 
     /// <summary>A string literal of the expression syntax.</summary>

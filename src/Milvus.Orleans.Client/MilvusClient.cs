@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection;
 using System.Collections.Concurrent;
 using System.Runtime.CompilerServices;
 using System.Threading.Channels;
@@ -22,6 +23,9 @@ public sealed partial class MilvusClient(IClusterClient cluster, TimeProvider? t
     private readonly ConcurrentDictionary<string, CollectionInfo> _collections = new(StringComparer.Ordinal);
     private readonly TimeProvider _time = timeProvider ?? TimeProvider.System;
 
+    /// <summary>Signals a silo going (registered by <see cref="MilvusClientHostingExtensions.AddMilvusClient"/>), or null.</summary>
+    private readonly ClusterChanges? _changes = cluster.ServiceProvider.GetService<ClusterChanges>();
+
     /// <summary>How long a call keeps retrying while a channel moves; 30 s by default.</summary>
     public TimeSpan RetryDeadline { get; init; } = TimeSpan.FromSeconds(30);
 
@@ -38,18 +42,15 @@ public sealed partial class MilvusClient(IClusterClient cluster, TimeProvider? t
     private ICatalogGrain Catalog => cluster.GetGrain<ICatalogGrain>(0);
 
     /// <summary>A fresh hybrid timestamp from the cluster's oracle, above every one handed out before.</summary>
-    public async Task<HybridTimestamp> AllocateTimestampAsync(CancellationToken cancellationToken = default)
-    {
-        var range = await cluster.GetGrain<ITsoGrain>(0).AllocateAsync(1).WaitAsync(cancellationToken).ConfigureAwait(false);
-        return range.First;
-    }
+    public Task<HybridTimestamp> AllocateTimestampAsync(CancellationToken cancellationToken = default) =>
+        RetryAsync(cluster.GetGrain<ITsoGrain>(0).NextAsync, cancellationToken, idempotent: true);
 
     /// <summary>The silos of the cluster as its membership table lists them.</summary>
     /// <param name="onlyActive">Only silos that are active now.</param>
     /// <param name="cancellationToken">Cancels the call.</param>
     public async Task<IReadOnlyList<SiloMember>> GetSilosAsync(bool onlyActive = true, CancellationToken cancellationToken = default)
     {
-        var hosts = await cluster.GetGrain<IManagementGrain>(0).GetDetailedHosts(onlyActive, cancellationToken)
+        var hosts = await RetryAsync(() => cluster.GetGrain<IManagementGrain>(0).GetDetailedHosts(onlyActive, cancellationToken), cancellationToken, idempotent: true)
             .ConfigureAwait(false);
         return [.. hosts
             .Select(h => new SiloMember(h.SiloAddress.ToParsableString(), h.SiloName, h.Status.ToString(), h.StartTime))
@@ -345,17 +346,36 @@ public sealed partial class MilvusClient(IClusterClient cluster, TimeProvider? t
     private async Task<CollectionInfo> CollectionAsync(string name, CancellationToken cancellationToken) =>
         _collections.TryGetValue(name, out var info) ? info : await DescribeCollectionAsync(name, cancellationToken).ConfigureAwait(false);
 
+    /// <summary>
+    /// Runs <paramref name="call"/> until it succeeds, fails for a reason retrying cannot fix, or <see cref="RetryDeadline"/>
+    /// passes; Orleans' own failures never reach the caller: the last transient one becomes <see cref="ErrorCode.Unavailable"/>.
+    /// An <paramref name="idempotent"/> call (a write with a request id, or a read) is also sent again when an attempt
+    /// outlives <see cref="AttemptTimeout"/> or a silo goes while it is out.
+    /// </summary>
     internal async Task<T> RetryAsync<T>(Func<Task<T>> call, CancellationToken cancellationToken, bool idempotent = false)
     {
         try
         {
-            return await TransientRetry.RunAsync(call, RetryDeadline, _time, cancellationToken, idempotent ? AttemptTimeout : null).ConfigureAwait(false);
+            return await TransientRetry.RunAsync(
+                call,
+                RetryDeadline,
+                _time,
+                cancellationToken,
+                idempotent ? AttemptTimeout : null,
+                idempotent && _changes is { } changes ? () => changes.Next : null).ConfigureAwait(false);
         }
         catch (MilvusException ex) when (ex.Code is ErrorCode.CollectionNotFound or ErrorCode.CollectionDropped or ErrorCode.PartitionNotFound)
         {
             // The cached description is stale; the next call describes the collection again.
             _collections.Clear();
             throw;
+        }
+        catch (Exception ex) when (ex is not MilvusException && (TransientRetry.IsTransient(ex) || ex is TimeoutException))
+        {
+            throw new MilvusException(
+                ErrorCode.Unavailable,
+                $"The cluster did not answer within {RetryDeadline.TotalSeconds:0} s ({ex.GetType().Name}: {ex.Message}); retry later.",
+                ex);
         }
     }
 }

@@ -20,4 +20,19 @@ public sealed class MilvusClientOptions
 
     /// <summary>Orleans service id; defaults to <c>Orleans:ServiceId</c>, then <see cref="DefaultServiceId"/>.</summary>
     public string ServiceId { get; set; } = DefaultServiceId;
+
+    /// <summary>
+    /// <c>user:password</c>, sent with every call, as Milvus' token; needed when the cluster has authorization on.
+    /// Defaults to <c>Milvus:Token</c>.
+    /// </summary>
+    public string? Token { get; set; }
+
+    /// <summary>
+    /// The cluster's certificate (PKCS#12 with its key) when the cluster uses TLS; defaults to
+    /// <c>Milvus:Security:TlsCertificatePath</c>, the key the silos read.
+    /// </summary>
+    public string? TlsCertificatePath { get; set; }
+
+    /// <summary>The password of <see cref="TlsCertificatePath"/>; defaults to <c>Milvus:Security:TlsCertificatePassword</c>.</summary>
+    public string? TlsCertificatePassword { get; set; }
 }

@@ -1,8 +1,8 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Milvus.Orleans.Configuration;
 using Milvus.Orleans.Query.Configuration;
 using Milvus.Orleans.Query.Nodes;
-using Milvus.Orleans.Wal;
 
 namespace Milvus.Orleans.Query;
 

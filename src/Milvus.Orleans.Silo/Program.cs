@@ -3,6 +3,7 @@ using Microsoft.Extensions.Options;
 using Milvus.Orleans.Silo;
 using Azure.Storage.Blobs;
 using Milvus.Orleans.Query;
+using Milvus.Orleans.Security;
 using Milvus.Orleans.Streaming;
 using Milvus.Orleans.Wal;
 using Milvus.Orleans.Wal.AzureBlob;
@@ -29,6 +30,7 @@ builder.UseOrleans(silo =>
     silo.AddDashboard();
     silo.AddMilvusStreaming(builder.Configuration);
     silo.AddMilvusQuery(builder.Configuration);
+    silo.AddMilvusSecurity(builder.Configuration);
     // A dead silo's pchannels move once it is declared dead: probe every second, two misses and one vote (any
     // silo that misses two probes) suffice. The cost is an earlier false suspicion under a long GC pause, which
     // only moves pchannels (fenced, nothing lost).
@@ -48,6 +50,7 @@ builder.Services.AddHealthChecks().AddCheck<SiloMembershipHealthCheck>("orleans-
 
 var app = builder.Build();
 app.MapDefaultEndpoints();
+app.UseWhen(context => context.Request.Path.StartsWithSegments("/dashboard", StringComparison.Ordinal), dashboard => dashboard.Use(DashboardAuthentication.InvokeAsync));
 app.MapOrleansDashboard("/dashboard");
 
 try

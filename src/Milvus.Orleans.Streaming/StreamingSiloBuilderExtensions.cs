@@ -3,6 +3,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
+using Milvus.Orleans.Configuration;
 using Milvus.Orleans.History.Checkpoints;
 using Milvus.Orleans.History.Segments;
 using Milvus.Orleans.Messages;
@@ -73,7 +74,8 @@ public static class StreamingSiloBuilderExtensions
         services.TryAddSingleton<ICheckpointStore>(sp => new AzureBlobCheckpointStore(HistoryContainer(sp)));
         services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<ChannelDirectory>());
         builder.AddPlacementDirector<ChannelPlacement, ChannelPlacementDirector>();
-        if (configuration.GetSection(StreamingOptions.SectionName).Get<StreamingOptions>()?.OrleansStreams == true)
+        // Read raw: a value that is not a boolean is reported by the section's validation at start-up.
+        if (bool.TryParse(configuration[$"{StreamingOptions.SectionName}:{nameof(StreamingOptions.OrleansStreams)}"], out var orleansStreams) && orleansStreams)
         {
             builder.AddPersistentStreams(VChannelStreams.ProviderName, WalQueueAdapterFactory.Create, streams => streams.ConfigurePartitionBalancing(
                 (sp, _) => ActivatorUtilities.CreateInstance<PChannelOwnerQueueBalancer>(sp)));

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Options;
+using Milvus.Orleans.Configuration;
 
 namespace Milvus.Orleans.Wal;
 

@@ -1,7 +1,6 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.DependencyInjection.Extensions;
-using Microsoft.Extensions.Options;
+using Milvus.Orleans.Configuration;
 
 namespace Milvus.Orleans.Wal;
 
@@ -14,16 +13,4 @@ public static class WalServiceCollectionExtensions
     /// </summary>
     public static IServiceCollection AddMilvusWal(this IServiceCollection services, IConfiguration configuration) =>
         services.AddValidatedOptions<WalOptions, WalOptionsValidator>(configuration, WalOptions.SectionName);
-
-    /// <summary>Binds <typeparamref name="TOptions"/> to <paramref name="section"/>, validated at start-up.</summary>
-    internal static IServiceCollection AddValidatedOptions<TOptions, TValidator>(
-        this IServiceCollection services, IConfiguration configuration, string section)
-        where TOptions : class
-        where TValidator : class, IValidateOptions<TOptions>
-    {
-        ArgumentNullException.ThrowIfNull(configuration);
-        services.AddOptions<TOptions>().Bind(configuration.GetSection(section)).ValidateOnStart();
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<TOptions>, TValidator>());
-        return services;
-    }
 }

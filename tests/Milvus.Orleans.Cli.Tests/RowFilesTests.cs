@@ -147,5 +147,54 @@ public sealed class RowFilesTests : IDisposable
         Assert.Equal(ErrorCode.FieldMismatch, scalars.Code);
     }
 
+    [Theory]
+    [InlineData("ragged.jsonl", "{\"id\": 1, \"vec\": [1, 2], \"title\": \"a\", \"rank\": 1, \"meta\": 1}\n{\"id\": 2, \"vec\": [1, 2, 3], \"title\": \"b\", \"rank\": 2, \"meta\": 2}", ErrorCode.DimensionMismatch, "line 2: 'vec' has 3 values; the field has dimension 2.")]
+    [InlineData("cut.jsonl", "{\"id\": 1, \"vec\": [1, 2]", ErrorCode.InvalidArgument, "line 1 is not JSON: ")]
+    [InlineData("array.jsonl", "[1, 2]", ErrorCode.InvalidArgument, "line 1 is not a JSON object, one row with a member per field.")]
+    [InlineData("null.jsonl", "{\"id\": 1, \"vec\": [1, 2], \"title\": null, \"rank\": 1, \"meta\": 1}", ErrorCode.TypeMismatch, "line 1: 'title' is VarChar but holds null.")]
+    [InlineData("text.jsonl", "{\"id\": \"one\", \"vec\": [1, 2], \"title\": \"a\", \"rank\": 1, \"meta\": 1}", ErrorCode.TypeMismatch, "line 1: 'id' is Int64 but holds \"one\".")]
+    public async Task ReadAsync_OfMalformedJsonLines_FailsNamingTheLine(string name, string content, ErrorCode code, string problem)
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var path = Path.Combine(_folder.FullName, name);
+        await File.WriteAllTextAsync(path, content, ct);
+
+        var error = await Assert.ThrowsAsync<MilvusException>(() => RowFiles.ReadAsync(path, Mixed, 10, 0, ct).ToListAsync(ct).AsTask());
+
+        Assert.Equal(code, error.Code);
+        Assert.StartsWith($"'{path}' {problem}", error.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("{'descr': '<f4', 'fortran_order': False, 'shape': (4, 3), }", 12, "is cut short: its header says 4 × 3 floats, and it holds 44 bytes of data.")]
+    [InlineData("{'descr': '<f8', 'fortran_order': False, 'shape': (1, 3), }", 6, "is not a 2-D float32 C-order array")]
+    [InlineData("{'descr': '<f4', 'fortran_order': False, 'shape': (1, 0), }", 0, "is not a 2-D float32 C-order array")]
+    [InlineData(null, 0, "is not a .npy file: its header claims 65535 bytes.")]
+    public async Task ReadAsync_OfAMalformedNpyFile_FailsNamingTheProblem(string? header, int floats, string problem)
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var path = Path.Combine(_folder.FullName, "bad.npy");
+        var bytes = new List<byte> { 0x93 };
+        bytes.AddRange(Encoding.ASCII.GetBytes("NUMPY"));
+        if (header is null)
+        {
+            bytes.AddRange([1, 0, 0xFF, 0xFF, 0, 0]);
+        }
+        else
+        {
+            header = header.PadRight(64 - 10 - 1) + "\n";
+            bytes.AddRange([1, 0, (byte)header.Length, 0]);
+            bytes.AddRange(Encoding.ASCII.GetBytes(header));
+            bytes.AddRange(new byte[(floats * 4) - (floats == 12 ? 4 : 0)]);
+        }
+
+        await File.WriteAllBytesAsync(path, [.. bytes], ct);
+
+        var error = await Assert.ThrowsAsync<MilvusException>(() => RowFiles.ReadAsync(path, Vectors, 10, 0, ct).ToListAsync(ct).AsTask());
+
+        Assert.Equal(ErrorCode.InvalidArgument, error.Code);
+        Assert.StartsWith($"'{path}' {problem}", error.Message, StringComparison.Ordinal);
+    }
+
     public void Dispose() => _folder.Delete(recursive: true);
 }

@@ -15,14 +15,21 @@ internal sealed class AppHostRun : IAsyncDisposable
     public const string ServiceId = "milvus-orleans";
     public const int Silos = 3;
 
+    /// <summary>The root password the tests give the AppHost (which otherwise generates one).</summary>
+    public const string RootPassword = "e2e-root-password";
+
+    /// <summary>The token of root, which the run's client sends.</summary>
+    public const string RootToken = "root:" + RootPassword;
+
     private readonly IHost _clientHost;
 
-    private AppHostRun(DistributedApplication app, IHost clientHost, string clusterId, string redisConnectionString)
+    private AppHostRun(DistributedApplication app, IHost clientHost, string clusterId, string redisConnectionString, string? certificate)
     {
         App = app;
         _clientHost = clientHost;
         ClusterId = clusterId;
         RedisConnectionString = redisConnectionString;
+        Certificate = certificate;
     }
 
     public DistributedApplication App { get; }
@@ -31,34 +38,60 @@ internal sealed class AppHostRun : IAsyncDisposable
 
     public string RedisConnectionString { get; }
 
+    /// <summary>The cluster certificate when the run uses TLS, else null.</summary>
+    public string? Certificate { get; }
+
     public MilvusClient Client => _clientHost.Services.GetRequiredService<MilvusClient>();
 
     public IClusterClient Orleans => _clientHost.Services.GetRequiredService<IClusterClient>();
 
     /// <summary>
-    /// Starts the AppHost with its data under <paramref name="dataPath"/> and waits for the silos and a client; the
-    /// demo runs only with <paramref name="demoRows"/>.
+    /// Starts the AppHost with its data under <paramref name="dataPath"/> and waits for the silos and a client (root's);
+    /// the demo runs only with <paramref name="demoRows"/>; with <paramref name="tls"/>, every link uses TLS.
     /// </summary>
-    public static async Task<AppHostRun> StartAsync(string dataPath, CancellationToken cancellationToken, int? demoRows = null)
+    public static async Task<AppHostRun> StartAsync(string dataPath, CancellationToken cancellationToken, int? demoRows = null, bool tls = false)
     {
         var clusterId = $"e2e-{Guid.NewGuid():N}";
         var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.AppHost>(
-            [$"--DataPath={dataPath}", $"--ClusterId={clusterId}", demoRows is { } rows ? $"--DemoRows={rows}" : "--Demo=false"], cancellationToken);
+            [
+                $"--DataPath={dataPath}", $"--ClusterId={clusterId}", demoRows is { } rows ? $"--DemoRows={rows}" : "--Demo=false",
+                $"--Parameters:milvus-root-password={RootPassword}", $"--Tls={tls}",
+            ],
+            cancellationToken);
         var app = await builder.BuildAsync(cancellationToken);
         await app.StartAsync(cancellationToken);
         await app.ResourceNotifications.WaitForResourceHealthyAsync(Silo, cancellationToken);
 
         var redis = await app.GetConnectionStringAsync("redis", cancellationToken)
             ?? throw new InvalidOperationException("The AppHost has no redis connection string.");
+        var certificate = tls ? Path.Combine(dataPath, "tls", "cluster.pfx") : null;
+        var clientHost = await StartClientAsync(redis, clusterId, RootToken, certificate, cancellationToken);
+        return new AppHostRun(app, clientHost, clusterId, redis, certificate);
+    }
+
+    /// <summary>A client host of the run's cluster with <paramref name="token"/> and <paramref name="certificate"/>.</summary>
+    public static async Task<IHost> StartClientAsync(string redis, string clusterId, string? token, string? certificate, CancellationToken cancellationToken)
+    {
         var clientBuilder = Host.CreateApplicationBuilder();
         clientBuilder.AddMilvusClient(options =>
         {
             options.RedisConnectionString = redis;
             options.ClusterId = clusterId;
+            options.Token = token;
+            options.TlsCertificatePath = certificate;
         });
         var clientHost = clientBuilder.Build();
-        await clientHost.StartAsync(cancellationToken);
-        return new AppHostRun(app, clientHost, clusterId, redis);
+        try
+        {
+            await clientHost.StartAsync(cancellationToken);
+        }
+        catch
+        {
+            clientHost.Dispose();
+            throw;
+        }
+
+        return clientHost;
     }
 
     /// <summary>Polls the membership table until exactly <paramref name="count"/> silos are Active.</summary>
@@ -132,7 +165,7 @@ internal sealed class AppHostRun : IAsyncDisposable
 }
 
 /// <summary>A silo replica as the AppHost started it.</summary>
-internal sealed record SiloReplica(string ResourceId, int ProcessId, Uri HttpAddress, int SiloPort)
+internal sealed record SiloReplica(string ResourceId, int ProcessId, Uri HttpAddress, int SiloPort, int GatewayPort)
 {
     /// <summary>The replica's own <c>/health</c> body once it answers 200, or the last answer when <paramref name="within"/> ends.</summary>
     public async Task<string> WaitForHealthAsync(TimeSpan within, CancellationToken cancellationToken)
@@ -174,6 +207,7 @@ internal sealed record SiloReplica(string ResourceId, int ProcessId, Uri HttpAdd
             resourceId,
             processId,
             new Uri(environment["ASPNETCORE_URLS"].Split(';')[0]),
-            int.Parse(environment["Orleans__Endpoints__SiloPort"], System.Globalization.CultureInfo.InvariantCulture));
+            int.Parse(environment["Orleans__Endpoints__SiloPort"], System.Globalization.CultureInfo.InvariantCulture),
+            int.Parse(environment["Orleans__Endpoints__GatewayPort"], System.Globalization.CultureInfo.InvariantCulture));
     }
 }

@@ -5,6 +5,7 @@ using Microsoft.Extensions.Logging;
 using Milvus.Orleans.Client;
 using Milvus.Orleans.Grains;
 using Milvus.Orleans.Query;
+using Milvus.Orleans.Security;
 using Milvus.Orleans.Streaming;
 using Orleans.Configuration;
 using Orleans.TestingHost;
@@ -42,6 +43,15 @@ public sealed class InProcessMilvusCluster : IAsyncDisposable
 
     /// <summary>A client SDK over the cluster's client.</summary>
     public MilvusClient Client { get; private set; } = null!;
+
+    /// <summary>
+    /// Grains as the service itself reaches them (through the first silo): for tests that call what only silos may,
+    /// which a client's call would be refused.
+    /// </summary>
+    public IGrainFactory SiloGrains => Cluster.GetActiveSilos().First().ServiceProvider.GetRequiredService<IGrainFactory>();
+
+    /// <summary>The connection string of the Garnet holding the cluster's grain state.</summary>
+    public string RedisConnectionString => _garnet.ConnectionString;
 
     /// <summary>The directory of the local WAL every silo shares.</summary>
     public string WalPath => _wal.FullName;
@@ -110,7 +120,7 @@ public sealed class InProcessMilvusCluster : IAsyncDisposable
                 .AddFilter("Milvus", LogLevel.Debug));
         }
         // Traces go on from the client through every grain a call reaches, as in the AppHost.
-        builder.ConfigureClient(client => client.AddActivityPropagation());
+        builder.ConfigureClient(client => client.AddActivityPropagation().UseMilvusToken(_configuration["Milvus:Token"]).AddMilvusClusterChanges());
         builder.ConfigureSilo((_, silo) =>
         {
             silo.AddActivityPropagation();
@@ -120,6 +130,7 @@ public sealed class InProcessMilvusCluster : IAsyncDisposable
             silo.Services.AddKeyedSingleton(StreamingSiloBuilderExtensions.HistoryContainerKey, History);
             silo.AddMilvusStreaming(_configuration);
             silo.AddMilvusQuery(_configuration);
+            silo.AddMilvusSecurity(_configuration);
             silo.Configure<ClusterMembershipOptions>(o =>
             {
                 o.ProbeTimeout = TimeSpan.FromMilliseconds(500);

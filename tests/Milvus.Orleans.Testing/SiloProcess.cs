@@ -54,7 +54,7 @@ public sealed class SiloProcess : IDisposable
     public static SiloProcess Start(IReadOnlyDictionary<string, string?> environment)
     {
         ArgumentNullException.ThrowIfNull(environment);
-        var start = new ProcessStartInfo("dotnet", [AssemblyPath()]) { RedirectStandardOutput = true, RedirectStandardError = true };
+        var start = new ProcessStartInfo("dotnet", [BuiltProjects.Assembly("Milvus.Orleans.Silo", "Milvus.Orleans.Silo.dll")]) { RedirectStandardOutput = true, RedirectStandardError = true };
         foreach (var (key, value) in environment)
         {
             start.Environment[key] = value;
@@ -77,12 +77,5 @@ public sealed class SiloProcess : IDisposable
         }
 
         _process.Dispose();
-    }
-
-    /// <summary>The silo host built in the running assembly's configuration and framework (bin/{Configuration}/{tfm}).</summary>
-    private static string AssemblyPath()
-    {
-        var output = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar));
-        return Path.Combine(AzuriteServer.RepositoryRoot(), "src", "Milvus.Orleans.Silo", "bin", output.Parent!.Name, output.Name, "Milvus.Orleans.Silo.dll");
     }
 }

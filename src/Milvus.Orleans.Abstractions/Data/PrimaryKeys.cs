@@ -26,6 +26,9 @@ public sealed class PrimaryKeys
     /// <summary>How many keys.</summary>
     public int Count => Int64?.Length ?? VarChar!.Length;
 
+    /// <summary>Approximate size on the wire and in the log.</summary>
+    public long EstimatedBytes => Int64 is { } longs ? 8L * longs.Length : VarChar!.Sum(k => 4L + (2L * (k?.Length ?? 0)));
+
     /// <summary>The type of the keys.</summary>
     public DataType Type => Int64 is null ? DataType.VarChar : DataType.Int64;
 
@@ -35,17 +38,32 @@ public sealed class PrimaryKeys
     /// <summary>VarChar keys.</summary>
     public static PrimaryKeys Of(params string[] keys) => new(null, keys ?? throw new ArgumentNullException(nameof(keys)));
 
+    /// <summary>Keys <paramref name="start"/>..<paramref name="start"/>+<paramref name="count"/>.</summary>
+    public PrimaryKeys Slice(int start, int count) =>
+        Int64 is not null ? new(Int64.AsSpan(start, count).ToArray(), null) : new(null, VarChar.AsSpan(start, count).ToArray());
+
     /// <summary>The keys at <paramref name="indexes"/>, in that order.</summary>
     public PrimaryKeys Select(IReadOnlyList<int> indexes) =>
         Int64 is not null ? new([.. indexes.Select(i => Int64[i])], null) : new(null, [.. indexes.Select(i => VarChar![i])]);
 
-    /// <summary>Throws unless there is at least one key and the keys have the type of the schema's primary key.</summary>
+    /// <summary>
+    /// Throws unless there is at least one key, the keys have the type of the schema's primary key, and they fit in one
+    /// request (<see cref="RowBatch.MaxRequestBytes"/>).
+    /// </summary>
     public void Validate(CollectionSchema schema)
     {
         ArgumentNullException.ThrowIfNull(schema);
-        if (Count == 0)
+        // Both arrays are null only in keys a client built without this type's factories.
+        if ((Int64 is null && VarChar is null) || Count == 0)
         {
             throw new MilvusException(ErrorCode.EmptyBatch, $"Collection '{schema.Name}': no primary keys given; send at least one.");
+        }
+
+        if (EstimatedBytes > RowBatch.MaxRequestBytes)
+        {
+            throw new MilvusException(
+                ErrorCode.MessageTooLarge,
+                $"Collection '{schema.Name}': the keys are about {EstimatedBytes / (1024 * 1024)} MiB; at most {RowBatch.MaxRequestBytes / (1024 * 1024)} MiB per request.");
         }
 
         var key = schema.PrimaryKey;

@@ -9,17 +9,27 @@ namespace Milvus.Orleans.Grains;
 /// </summary>
 public interface ICatalogGrain : IGrainWithIntegerKey
 {
+    /// <summary>The most collections the cluster holds at once (dropped ones not counted).</summary>
+    const int MaxCollections = 4_096;
+
+    /// <summary>The most partitions a collection has, its default one included, as Milvus allows.</summary>
+    const int MaxPartitions = 1_024;
+
     /// <summary>Creates a collection with one vchannel per shard and a default partition.</summary>
+    [ClientFacing]
     Task<CollectionInfo> CreateCollectionAsync(CollectionSchema schema);
 
     /// <summary>Drops a collection; writes to it fail from then on.</summary>
+    [ClientFacing]
     Task DropCollectionAsync(string name);
 
     /// <summary>Names of the collections, sorted.</summary>
+    [ClientFacing]
     [AlwaysInterleave]
     Task<IReadOnlyList<string>> ListCollectionsAsync();
 
     /// <summary>The collection named <paramref name="name"/>.</summary>
+    [ClientFacing]
     [AlwaysInterleave]
     Task<CollectionInfo> DescribeCollectionAsync(string name);
 
@@ -29,8 +39,10 @@ public interface ICatalogGrain : IGrainWithIntegerKey
     Task<CollectionInfo?> GetCollectionAsync(long id);
 
     /// <summary>Adds a partition.</summary>
+    [ClientFacing]
     Task<CollectionInfo> CreatePartitionAsync(string collection, string partition);
 
     /// <summary>Removes a partition (not the default one).</summary>
+    [ClientFacing]
     Task<CollectionInfo> DropPartitionAsync(string collection, string partition);
 }

@@ -8,6 +8,7 @@ namespace Milvus.Orleans.Grains;
 /// out to the query nodes holding its sealed segments, applies deletes at the read's timestamp and merges. Replicas
 /// (other keys of the same vchannel) share the load.
 /// </summary>
+[ClientFacing]
 public interface IQueryDelegatorGrain : IGrainWithStringKey
 {
     /// <summary>Starts serving the shard: returns once its sealed segments are on query nodes with their HNSW graphs (built if missing).</summary>

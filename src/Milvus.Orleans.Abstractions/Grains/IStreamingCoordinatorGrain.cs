@@ -30,6 +30,7 @@ public sealed record ChannelTopology(
 public interface IStreamingCoordinatorGrain : IGrainWithIntegerKey
 {
     /// <summary>The current topology.</summary>
+    [ClientFacing]
     Task<ChannelTopology> GetTopologyAsync();
 
     /// <summary>The topology once its version exceeds <paramref name="knownVersion"/>, or the current one after <paramref name="maxWait"/>.</summary>

@@ -11,4 +11,11 @@ public interface ITsoGrain : IGrainWithIntegerKey
 
     /// <summary>Allocates <paramref name="count"/> consecutive timestamps (1..<see cref="MaxBatch"/>).</summary>
     Task<TimestampRange> AllocateAsync(int count);
+
+    /// <summary>
+    /// One fresh timestamp, above every one handed out before: what a client needs for a strong read. Clients get one
+    /// at a time, so none can push the oracle's clock ahead of real time by asking for large ranges.
+    /// </summary>
+    [ClientFacing]
+    Task<HybridTimestamp> NextAsync();
 }

@@ -6,6 +6,7 @@ namespace Milvus.Orleans.Grains;
 /// Reads one vchannel (key: vchannel name) from its pchannel's log for subscribers. It runs beside the pchannel's
 /// owner, whose write-ahead buffer serves the tail; every silo can read every log, so it keeps working after a move.
 /// </summary>
+[ClientFacing]
 public interface IVChannelReaderGrain : IGrainWithStringKey
 {
     /// <summary>

@@ -38,5 +38,6 @@ public interface IWalGrain : IGrainWithStringKey
     Task TruncateAsync(long term, long position);
 
     /// <summary>The owner's term, last confirmed id and last time tick.</summary>
+    [ClientFacing]
     Task<WalChannelState> GetStateAsync();
 }

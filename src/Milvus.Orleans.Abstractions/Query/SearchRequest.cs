@@ -26,6 +26,36 @@ public sealed record SearchRequest(
 {
     /// <summary>The largest top-k, as Milvus allows.</summary>
     public const int MaxTopK = 16_384;
+
+    /// <summary>The most query vectors one search takes (nq), as Milvus allows.</summary>
+    public const int MaxQueries = 16_384;
+
+    /// <summary>The most hits one search may return in all (nq × top-k): what a shard holds of the answer at once.</summary>
+    public const int MaxHits = 1_048_576;
+
+    /// <summary>
+    /// Throws <see cref="ErrorCode.InvalidArgument"/> unless a search of <paramref name="queries"/> vectors for their
+    /// <paramref name="topK"/> nearest, returning <paramref name="outputFields"/> fields, is within the limits.
+    /// </summary>
+    public static void CheckCounts(int queries, int topK, int outputFields)
+    {
+        if (queries is < 1 or > MaxQueries)
+        {
+            throw new MilvusException(ErrorCode.InvalidArgument, $"A search has {queries} query vectors: allowed 1..{MaxQueries}.");
+        }
+
+        if (topK is < 1 or > MaxTopK)
+        {
+            throw new MilvusException(ErrorCode.InvalidArgument, $"topK is {topK}: allowed 1..{MaxTopK}.");
+        }
+
+        if ((long)queries * topK > MaxHits)
+        {
+            throw new MilvusException(ErrorCode.InvalidArgument, $"A search of {queries} vectors with topK {topK} asks for {(long)queries * topK} hits: at most {MaxHits} (nq × topK) per request.");
+        }
+
+        QueryRequest.CheckOutputFields(outputFields);
+    }
 }
 
 /// <summary>One query vector's hits, best first.</summary>
@@ -43,6 +73,7 @@ public sealed record SearchHits(
 /// <param name="Limit">The most rows returned, in primary key order (the client asks for offset + limit).</param>
 /// <param name="GuaranteeTs">The shard has applied every write up to it before reading.</param>
 /// <param name="CountOnly">Return only how many rows match.</param>
+/// <param name="Keys">Only rows with these primary keys (at most <see cref="MaxRows"/>), or null for any: a get by keys.</param>
 [GenerateSerializer, Immutable]
 public sealed record QueryRequest(
     [property: Id(0)] long CollectionId,
@@ -50,10 +81,23 @@ public sealed record QueryRequest(
     [property: Id(2)] IReadOnlyList<string> OutputFields,
     [property: Id(3)] int Limit,
     [property: Id(4)] HybridTimestamp GuaranteeTs,
-    [property: Id(5)] bool CountOnly = false)
+    [property: Id(5)] bool CountOnly = false,
+    [property: Id(6)] PrimaryKeys? Keys = null)
 {
     /// <summary>The most rows one query returns (offset + limit), as Milvus allows.</summary>
     public const int MaxRows = 16_384;
+
+    /// <summary>The most output fields a read names: a collection has no more fields than this.</summary>
+    public const int MaxOutputFields = Schema.CollectionSchema.MaxFields;
+
+    /// <summary>Throws <see cref="ErrorCode.InvalidArgument"/> if a read names more than <see cref="MaxOutputFields"/> output fields.</summary>
+    public static void CheckOutputFields(int count)
+    {
+        if (count > MaxOutputFields)
+        {
+            throw new MilvusException(ErrorCode.InvalidArgument, $"A read names {count} output fields: at most {MaxOutputFields}.");
+        }
+    }
 }
 
 /// <summary>What a query found: the rows (primary key order), and how many matched in all.</summary>

@@ -4,7 +4,7 @@ namespace Milvus.Orleans.Schema;
 /// <param name="Name">Collection name (see <see cref="Names"/>).</param>
 /// <param name="Fields">One primary key, at least one float vector, any scalar fields; names unique.</param>
 /// <param name="ShardCount">Number of shards, 1..<see cref="MaxShards"/>; each is one vchannel.</param>
-/// <param name="Description">Free text.</param>
+/// <param name="Description">Free text, at most <see cref="MaxDescriptionLength"/> characters.</param>
 [GenerateSerializer, Immutable]
 public sealed record CollectionSchema(
     [property: Id(0)] string Name,
@@ -18,8 +18,21 @@ public sealed record CollectionSchema(
     /// <summary>Most fields a collection may have.</summary>
     public const int MaxFields = 64;
 
+    /// <summary>Longest description.</summary>
+    public const int MaxDescriptionLength = 1_024;
+
     /// <summary>The primary key field.</summary>
     public FieldSchema PrimaryKey => Fields.First(f => f.IsPrimaryKey);
+
+    /// <summary>The schema as text, also when it breaks a rule (no primary key, null fields): it is printed in logs and errors.</summary>
+    private bool PrintMembers(System.Text.StringBuilder builder)
+    {
+        builder.Append("Name = ").Append(Name)
+            .Append(", Fields = [").AppendJoin(", ", (Fields ?? []).Select(f => f is null ? "null" : $"{f.Name} {f.Type}")).Append(']')
+            .Append(", ShardCount = ").Append(ShardCount)
+            .Append(", Description = ").Append(Description?.Length > 40 ? Description[..40] + "…" : Description);
+        return true;
+    }
 
     /// <summary>The field named <paramref name="name"/>, or null.</summary>
     public FieldSchema? Field(string name) => Fields.FirstOrDefault(f => string.Equals(f.Name, name, StringComparison.Ordinal));
@@ -31,6 +44,11 @@ public sealed record CollectionSchema(
         if (ShardCount is < 1 or > MaxShards)
         {
             throw Invalid($"ShardCount = {ShardCount}: allowed 1..{MaxShards}.");
+        }
+
+        if (Description is null || Description.Length > MaxDescriptionLength)
+        {
+            throw Invalid($"the description is {Description?.Length.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "null"} characters long: allowed 0..{MaxDescriptionLength}.");
         }
 
         if (Fields is null || Fields.Count == 0 || Fields.Count > MaxFields)

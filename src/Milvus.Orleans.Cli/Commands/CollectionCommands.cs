@@ -37,6 +37,20 @@ internal static class CollectionCommands
             Description = "A scalar field as name:type[:maxLength], type one of Bool, Int32, Int64, Float, Double, VarChar, Json; repeatable.",
             AllowMultipleArgumentsPerToken = true,
         };
+        fields.Validators.Add(result =>
+        {
+            foreach (var spec in result.GetValueOrDefault<string[]>() ?? [])
+            {
+                try
+                {
+                    Scalar(spec);
+                }
+                catch (MilvusException ex)
+                {
+                    result.AddError(ex.Message);
+                }
+            }
+        });
         var create = new Command("create", "Create a collection: Int64 key 'id', FloatVector 'vec', and any scalar fields.") { name, dimension, metric, shards, autoId, fields };
         create.SetAction((parse, ct) => ClusterConnection.RunAsync(parse, async (client, token) =>
         {
@@ -68,12 +82,21 @@ internal static class CollectionCommands
     private static FieldSchema Scalar(string spec)
     {
         var parts = spec.Split(':');
-        if (parts.Length is < 2 or > 3 || !Enum.TryParse<DataType>(parts[1], ignoreCase: true, out var type) || type == DataType.FloatVector)
+        if (parts.Length is < 2 or > 3 || parts[0].Length == 0
+            || int.TryParse(parts[1], NumberStyles.Integer, CultureInfo.InvariantCulture, out _)
+            || !Enum.TryParse<DataType>(parts[1], ignoreCase: true, out var type) || !Enum.IsDefined(type) || type == DataType.FloatVector)
         {
-            throw new MilvusException(ErrorCode.InvalidSchema, $"'{spec}' is not a scalar field: expected name:type[:maxLength], as in title:VarChar:256.");
+            throw new MilvusException(
+                ErrorCode.InvalidSchema,
+                $"--field '{spec}' is not a scalar field: expected name:type[:maxLength], type one of Bool, Int32, Int64, Float, Double, VarChar, Json, as in title:VarChar:256.");
         }
 
-        var maxLength = parts.Length == 3 && int.TryParse(parts[2], NumberStyles.None, CultureInfo.InvariantCulture, out var length) ? length : type == DataType.VarChar ? 256 : 0;
+        if (parts.Length == 3 && (type != DataType.VarChar || !int.TryParse(parts[2], NumberStyles.None, CultureInfo.InvariantCulture, out _)))
+        {
+            throw new MilvusException(ErrorCode.InvalidSchema, $"--field '{spec}': only a VarChar field takes a maxLength, and it is a whole number, as in title:VarChar:256.");
+        }
+
+        var maxLength = parts.Length == 3 ? int.Parse(parts[2], NumberStyles.None, CultureInfo.InvariantCulture) : type == DataType.VarChar ? 256 : 0;
         return FieldSchema.Scalar(parts[0], type, maxLength);
     }
 }

@@ -9,38 +9,50 @@ using Milvus.Orleans.Schema;
 namespace Milvus.Orleans.Cli.Commands;
 
 /// <summary>
-/// <c>demo</c>: what the AppHost's demo resource runs. Creates collection <c>demo</c> (again, if it exists), ingests
-/// clustered 128-d vectors from a fixed seed with progress, flushes, loads, searches, and prints recall@10 against
-/// brute force and the timings.
+/// <c>demo</c>: what the AppHost's demo resource runs. Creates collection <c>demo</c> (again, if an earlier demo made
+/// it; one made otherwise is left alone), ingests clustered 128-d vectors from a fixed seed with progress, flushes,
+/// loads, searches, and prints recall@10 against brute force and the timings.
 /// </summary>
 internal static class DemoCommand
 {
-    private const string Collection = "demo";
     private const int Dimension = 128;
     private const int TopK = 10;
 
+    /// <summary>The description the demo gives its collection: the mark that lets a later demo drop it.</summary>
+    private const string Mark = "Made by milvus-orleans demo; the next demo drops and makes it again.";
+
     public static Command Create()
     {
-        var rows = new Option<int>("--rows") { Description = "Vectors to ingest.", DefaultValueFactory = _ => 100_000 };
-        var queries = new Option<int>("--queries") { Description = "Query vectors searched.", DefaultValueFactory = _ => 200 };
-        var command = new Command("demo", "Create a collection, ingest clustered vectors, flush, search, and print recall@10 and timings.") { rows, queries };
-        command.SetAction((parse, ct) => ClusterConnection.RunAsync(parse, (client, token) => RunAsync(client, parse.GetValue(rows), parse.GetValue(queries), token), ct));
+        var rows = new Option<int>("--rows") { Description = "Vectors to ingest (1..10000000).", DefaultValueFactory = _ => 100_000 }.InRange(1, 10_000_000);
+        var queries = new Option<int>("--queries") { Description = "Query vectors searched (1..10000).", DefaultValueFactory = _ => 200 }.InRange(1, 10_000);
+        var collection = new Option<string>("--collection") { Description = "The collection the demo makes (default: demo).", DefaultValueFactory = _ => "demo" };
+        var command = new Command("demo", "Create a collection, ingest clustered vectors, flush, search, and print recall@10 and timings.") { rows, queries, collection };
+        command.SetAction((parse, ct) => ClusterConnection.RunAsync(
+            parse, (client, token) => RunAsync(client, parse.GetValue(collection)!, parse.GetValue(rows), parse.GetValue(queries), token), ct));
         return command;
     }
 
-    private static async Task RunAsync(MilvusClient client, int rowCount, int queryCount, CancellationToken cancellationToken)
+    private static async Task RunAsync(MilvusClient client, string collection, int rowCount, int queryCount, CancellationToken cancellationToken)
     {
-        if ((await client.ListCollectionsAsync(cancellationToken)).Contains(Collection))
+        if ((await client.ListCollectionsAsync(cancellationToken)).Contains(collection))
         {
-            await client.DropCollectionAsync(Collection, cancellationToken);
+            var existing = await client.DescribeCollectionAsync(collection, cancellationToken);
+            if (existing.Schema.Description != Mark)
+            {
+                throw new MilvusException(
+                    ErrorCode.CollectionAlreadyExists,
+                    $"Collection '{collection}' exists and was not made by the demo, so the demo leaves it alone; run it with --collection <another name>.");
+            }
+
+            await client.DropCollectionAsync(collection, cancellationToken);
         }
 
-        await client.CreateCollectionAsync(new CollectionSchema(Collection, [FieldSchema.Int64Key("id"), FieldSchema.FloatVector("vec", Dimension)], ShardCount: 2), cancellationToken);
+        await client.CreateCollectionAsync(new CollectionSchema(collection, [FieldSchema.Int64Key("id"), FieldSchema.FloatVector("vec", Dimension)], ShardCount: 2, Mark), cancellationToken);
         var generator = new ClusteredVectors(Dimension);
         var vectors = generator.Next(rowCount);
         var queryVectors = generator.Next(queryCount);
         float[][] queries = [.. Enumerable.Range(0, queryCount).Select(q => queryVectors.AsSpan(q * Dimension, Dimension).ToArray())];
-        Console.WriteLine($"demo: {rowCount:N0} clustered {Dimension}-d vectors into collection '{Collection}' (2 shards, L2)");
+        Console.WriteLine($"demo: {rowCount:N0} clustered {Dimension}-d vectors into collection '{collection}' (2 shards, L2)");
 
         var clock = Stopwatch.StartNew();
         await ProgressReport.RunAsync("ingest", rowCount, async report =>
@@ -49,23 +61,23 @@ internal static class DemoCommand
             {
                 var count = Math.Min(1_000, rowCount - start);
                 var keys = Enumerable.Range(start, count).Select(i => (long)i).ToArray();
-                await client.InsertAsync(Collection, new RowBatch([FieldColumn.Int64("id", keys), FieldColumn.FloatVector("vec", Dimension, vectors[(start * Dimension)..((start + count) * Dimension)])]), cancellationToken: cancellationToken);
+                await client.InsertAsync(collection, new RowBatch([FieldColumn.Int64("id", keys), FieldColumn.FloatVector("vec", Dimension, vectors[(start * Dimension)..((start + count) * Dimension)])]), cancellationToken: cancellationToken);
                 report(count);
             }
         });
         var ingest = clock.Elapsed;
         clock.Restart();
-        await client.FlushAsync(Collection, cancellationToken);
+        await client.FlushAsync(collection, cancellationToken);
         var flush = clock.Elapsed;
         clock.Restart();
-        await client.LoadCollectionAsync(Collection, cancellationToken);
+        await client.LoadCollectionAsync(collection, cancellationToken);
         var load = clock.Elapsed;
 
         clock.Restart();
         var hits = new List<long[]>();
         foreach (var query in queries)
         {
-            var found = await client.SearchAsync(Collection, [query], TopK, cancellationToken: cancellationToken);
+            var found = await client.SearchAsync(collection, [query], TopK, cancellationToken: cancellationToken);
             hits.Add((long[])found[0].Rows.Column("id")!.Values);
         }
 

@@ -13,7 +13,7 @@ internal static class InsertCommand
     {
         var collection = new Argument<string>("collection") { Description = "The collection." };
         var file = new Argument<FileInfo>("file") { Description = "A .parquet, .npy, .fvecs or .jsonl file." };
-        var batch = new Option<int>("--batch") { Description = "Rows per insert call.", DefaultValueFactory = _ => 1_000 };
+        var batch = new Option<int>("--batch") { Description = "Rows per insert call (1..100000).", DefaultValueFactory = _ => 1_000 }.InRange(1, 100_000);
         var firstKey = new Option<long>("--first-id") { Description = "Key of the first vector of a .npy or .fvecs file (keys count up from it).", DefaultValueFactory = _ => 0 };
         var partition = new Option<string?>("--partition") { Description = "The partition (default: _default)." };
         var command = new Command("insert", "Import rows from a file, with progress.") { collection, file, batch, firstKey, partition };

@@ -109,6 +109,13 @@ internal static partial class RowFiles
             throw new MilvusException(ErrorCode.DimensionMismatch, $"'{path}' holds vectors of {dimension} values; field '{vector.Name}' has {vector.Dimension}.");
         }
 
+        if ((long)batchRows * dimension * sizeof(float) > RowBatch.MaxRequestBytes)
+        {
+            throw new MilvusException(
+                ErrorCode.MessageTooLarge,
+                $"{batchRows} vectors of {dimension} floats make a batch over {RowBatch.MaxRequestBytes / (1024 * 1024)} MiB, the most one insert takes: lower --batch.");
+        }
+
         var stream = File.OpenRead(path);
         await using var dispose = stream.ConfigureAwait(false);
         stream.Position = dataOffset;
@@ -135,19 +142,35 @@ internal static partial class RowFiles
         // Version 1 gives the header's length in 2 bytes, later versions in 4.
         var (headerLength, headerStart) = preamble[6] == 1
             ? (BinaryPrimitives.ReadUInt16LittleEndian(preamble.AsSpan(8)), 10)
-            : ((int)BinaryPrimitives.ReadUInt32LittleEndian(preamble.AsSpan(8)), 12);
+            : ((long)BinaryPrimitives.ReadUInt32LittleEndian(preamble.AsSpan(8)), 12);
+        if (headerStart + headerLength > Math.Min(stream.Length, MaxNpyHeader))
+        {
+            throw new MilvusException(ErrorCode.InvalidArgument, $"'{path}' is not a .npy file: its header claims {headerLength} bytes.");
+        }
+
         var header = new byte[headerLength];
         stream.Position = headerStart;
         stream.ReadExactly(header);
         var text = Encoding.Latin1.GetString(header);
         var match = NpyHeader().Match(text);
-        if (!match.Success || match.Groups["descr"].Value != "<f4" || match.Groups["fortran"].Value != "False")
+        if (!match.Success || match.Groups["descr"].Value != "<f4" || match.Groups["fortran"].Value != "False"
+            || !long.TryParse(match.Groups["rows"].Value, NumberStyles.None, CultureInfo.InvariantCulture, out var rows)
+            || !int.TryParse(match.Groups["dim"].Value, NumberStyles.None, CultureInfo.InvariantCulture, out var dimension) || dimension < 1)
         {
             throw new MilvusException(ErrorCode.InvalidArgument, $"'{path}' is not a 2-D float32 C-order array ({text.Trim()}); save it with numpy.save(path, array.astype('<f4')).");
         }
 
-        return (long.Parse(match.Groups["rows"].Value, CultureInfo.InvariantCulture), int.Parse(match.Groups["dim"].Value, CultureInfo.InvariantCulture), headerStart + headerLength);
+        var dataOffset = headerStart + headerLength;
+        if (rows > (stream.Length - dataOffset) / ((long)dimension * sizeof(float)))
+        {
+            throw new MilvusException(ErrorCode.InvalidArgument, $"'{path}' is cut short: its header says {rows} × {dimension} floats, and it holds {stream.Length - dataOffset} bytes of data.");
+        }
+
+        return (rows, dimension, dataOffset);
     }
+
+    /// <summary>A .npy header is a short Python dictionary; a longer one is not a header.</summary>
+    private const long MaxNpyHeader = 64 * 1024;
 
     [GeneratedRegex(@"'descr':\s*'(?<descr>[^']+)'.*'fortran_order':\s*(?<fortran>True|False).*'shape':\s*\((?<rows>\d+),\s*(?<dim>\d+)\)", RegexOptions.Singleline)]
     private static partial Regex NpyHeader();
@@ -166,7 +189,7 @@ internal static partial class RowFiles
                 continue;
             }
 
-            using var document = JsonDocument.Parse(text);
+            using var document = ParseLine(text, path, line);
             foreach (var field in fields)
             {
                 if (!document.RootElement.TryGetProperty(field.Name, out var value))
@@ -190,26 +213,63 @@ internal static partial class RowFiles
         }
     }
 
-    private static object Value(FieldSchema field, JsonElement value, string path, int line)
+    /// <summary>One line of a .jsonl file as a JSON object, or the error naming the line.</summary>
+    private static JsonDocument ParseLine(string text, string path, int line)
     {
+        JsonDocument document;
         try
         {
-            return field.Type switch
+            document = JsonDocument.Parse(text);
+        }
+        catch (JsonException ex)
+        {
+            throw new MilvusException(ErrorCode.InvalidArgument, $"'{path}' line {line} is not JSON: {ex.Message}");
+        }
+
+        if (document.RootElement.ValueKind != JsonValueKind.Object)
+        {
+            document.Dispose();
+            throw new MilvusException(ErrorCode.InvalidArgument, $"'{path}' line {line} is not a JSON object, one row with a member per field.");
+        }
+
+        return document;
+    }
+
+    private static object Value(FieldSchema field, JsonElement value, string path, int line)
+    {
+        object? result;
+        try
+        {
+            result = field.Type switch
             {
                 DataType.Bool => value.GetBoolean(),
                 DataType.Int32 => value.GetInt32(),
                 DataType.Int64 => value.GetInt64(),
                 DataType.Float => value.GetSingle(),
                 DataType.Double => value.GetDouble(),
-                DataType.VarChar => value.GetString()!,
+                DataType.VarChar => value.GetString(),
                 DataType.Json => value.GetRawText(),
                 _ => value.EnumerateArray().Select(v => v.GetSingle()).ToArray(),
             };
         }
         catch (Exception ex) when (ex is InvalidOperationException or FormatException)
         {
-            throw new MilvusException(ErrorCode.TypeMismatch, $"'{path}' line {line}: '{field.Name}' is {field.Type} but holds {value.GetRawText()}.");
+            result = null;
         }
+
+        return result switch
+        {
+            null => throw new MilvusException(ErrorCode.TypeMismatch, $"'{path}' line {line}: '{field.Name}' is {field.Type} but holds {Shown(value)}."),
+            float[] vector when vector.Length != field.Dimension => throw new MilvusException(
+                ErrorCode.DimensionMismatch, $"'{path}' line {line}: '{field.Name}' has {vector.Length} values; the field has dimension {field.Dimension}."),
+            _ => result,
+        };
+    }
+
+    private static string Shown(JsonElement value)
+    {
+        var text = value.GetRawText();
+        return text.Length <= 60 ? text : text[..60] + "…";
     }
 
     private static RowBatch JsonBatch(FieldSchema[] fields, Dictionary<string, List<object>> values)

@@ -1,5 +1,5 @@
 using Microsoft.Extensions.Options;
-using Milvus.Orleans.Wal;
+using Milvus.Orleans.Configuration;
 
 namespace Milvus.Orleans.Query.Configuration;
 

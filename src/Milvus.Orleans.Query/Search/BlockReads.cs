@@ -28,11 +28,7 @@ internal static class BlockReads
             throw new MilvusException(ErrorCode.DimensionMismatch, $"Collection '{schema.Name}': search vectors of field '{field.Name}' have {field.Dimension} values each; {request.Vectors?.Length ?? 0} values is not a whole number of them (at least one).");
         }
 
-        if (request.TopK is < 1 or > SearchRequest.MaxTopK)
-        {
-            throw new MilvusException(ErrorCode.InvalidArgument, $"topK is {request.TopK}: allowed 1..{SearchRequest.MaxTopK}.");
-        }
-
+        SearchRequest.CheckCounts(vectors.Length / field.Dimension, request.TopK, request.OutputFields?.Count ?? 0);
         if (request.Ef is < 0 or > SearchRequest.MaxTopK)
         {
             throw new MilvusException(ErrorCode.InvalidArgument, $"ef is {request.Ef}: allowed 0 (the default) ..{SearchRequest.MaxTopK}.");
@@ -54,11 +50,22 @@ internal static class BlockReads
     public static FilterNode? Check(QueryRequest request, CollectionSchema schema)
     {
         ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(schema);
         if (request.Limit is < 0 or > QueryRequest.MaxRows)
         {
             throw new MilvusException(ErrorCode.InvalidArgument, $"offset + limit is {request.Limit}: allowed 0..{QueryRequest.MaxRows}.");
         }
 
+        if (request.Keys is { } keys)
+        {
+            keys.Validate(schema);
+            if (keys.Count > QueryRequest.MaxRows)
+            {
+                throw new MilvusException(ErrorCode.InvalidArgument, $"Get at most {QueryRequest.MaxRows} keys per call, not {keys.Count}.");
+            }
+        }
+
+        QueryRequest.CheckOutputFields(request.OutputFields?.Count ?? 0);
         _ = HitRows.Fields(schema, request.OutputFields);
         return Filter(request.Filter, schema);
     }
@@ -90,10 +97,11 @@ internal static class BlockReads
     public static QueryResult Query(IReadOnlyList<RowBlock> blocks, QueryRequest request, CollectionSchema schema, DeleteLog deletes, long readTs)
     {
         var filter = Check(request, schema);
+        var keys = request.Keys is null ? null : KeySet.Of(request.Keys);
         var matches = new List<(RowBlock Block, int Row)>();
         foreach (var block in blocks)
         {
-            var visible = block.Visible(deletes, readTs, filter is null ? null : FilterCompiler.Bind(filter, schema, block.Rows));
+            var visible = block.Visible(deletes, readTs, Both(keys?.Matches(block.Keys), filter is null ? null : FilterCompiler.Bind(filter, schema, block.Rows)));
             for (var row = 0; row < block.Count; row++)
             {
                 if (visible(row))
@@ -112,6 +120,9 @@ internal static class BlockReads
         matches.Sort((a, b) => ReadMerge.CompareKeys(a.Block.Keys, a.Row, b.Block.Keys, b.Row));
         return new QueryResult(HitRows.Rows(matches.Take(request.Limit).Select(m => (m.Block.Rows, m.Row)), fields), matches.Count);
     }
+
+    private static Func<int, bool>? Both(Func<int, bool>? first, Func<int, bool>? second) =>
+        first is null ? second : second is null ? first : row => first(row) && second(row);
 
     private static FilterNode? Filter(string? filter, CollectionSchema schema)
     {

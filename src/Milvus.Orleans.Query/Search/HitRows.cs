@@ -6,15 +6,14 @@ namespace Milvus.Orleans.Query.Search;
 /// <summary>What a read returns of its rows: the primary key and the requested output fields.</summary>
 internal static class HitRows
 {
-    /// <summary>The fields returned for <paramref name="outputFields"/>: the primary key first, each field once; unknown names fail.</summary>
-    public static IReadOnlyList<FieldSchema> Fields(CollectionSchema schema, IReadOnlyList<string> outputFields)
+    /// <summary>The fields returned for <paramref name="outputFields"/> (none when null): the primary key first, each field once; unknown names fail.</summary>
+    public static IReadOnlyList<FieldSchema> Fields(CollectionSchema schema, IReadOnlyList<string>? outputFields)
     {
         ArgumentNullException.ThrowIfNull(schema);
-        ArgumentNullException.ThrowIfNull(outputFields);
         var fields = new List<FieldSchema> { schema.PrimaryKey };
-        foreach (var name in outputFields)
+        foreach (var name in outputFields ?? [])
         {
-            var field = schema.Field(name)
+            var field = (name is null ? null : schema.Field(name))
                 ?? throw new MilvusException(ErrorCode.FieldMismatch, $"Collection '{schema.Name}' has no field '{name}' to output.");
             if (!fields.Contains(field))
             {

@@ -66,6 +66,11 @@ internal sealed partial class CatalogGrain(
             throw new MilvusException(ErrorCode.CollectionAlreadyExists, $"Collection '{schema.Name}' exists already (id {existing.Id}, {existing.State}).");
         }
 
+        if (Live.Count() >= ICatalogGrain.MaxCollections)
+        {
+            throw new MilvusException(ErrorCode.LimitExceeded, $"The cluster holds {ICatalogGrain.MaxCollections} collections, the most it takes; drop one before creating '{schema.Name}'.");
+        }
+
         var id = state.State.NextCollectionId++;
         var pchannels = options.Value.PChannels;
         var vchannels = Enumerable.Range(0, schema.ShardCount)
@@ -128,6 +133,11 @@ internal sealed partial class CatalogGrain(
         if (info.HasPartition(partition))
         {
             throw new MilvusException(ErrorCode.PartitionAlreadyExists, $"Collection '{collection}' has partition '{partition}' already.");
+        }
+
+        if (info.Partitions.Count >= ICatalogGrain.MaxPartitions)
+        {
+            throw new MilvusException(ErrorCode.LimitExceeded, $"Collection '{collection}' has {ICatalogGrain.MaxPartitions} partitions, the most it takes; drop one before creating '{partition}'.");
         }
 
         var added = info with { Partitions = [.. info.Partitions, partition], PartitionIds = [.. info.PartitionIds!, state.State.NextPartitionId++] };

@@ -245,9 +245,10 @@ internal sealed class ChannelHistory
             return;
         }
 
+        GrowingSegment.Check(body, collection!.Schema);
         if (!_growing.TryGetValue(key, out var growing))
         {
-            var segmentKey = new SegmentKey(collection!.Id, partition, checked((long)message.Ts.Value));
+            var segmentKey = new SegmentKey(collection.Id, partition, checked((long)message.Ts.Value));
             growing = new Growing(new GrowingSegment(segmentKey, key.VChannel, _pchannel, collection.Schema, now), replayFrom);
             _growing.Add(key, growing);
         }

@@ -104,6 +104,11 @@ internal sealed partial class ChannelRecovery
                 return Task.CompletedTask;
             }
 
+            if (_stopped is not null)
+            {
+                return Task.FromException(_stopped);
+            }
+
             var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
             _appliedWaiters.Add((ts, done));
             return done.Task.WaitAsync(cancellationToken);

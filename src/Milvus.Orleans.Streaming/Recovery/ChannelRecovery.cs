@@ -44,6 +44,7 @@ internal sealed partial class ChannelRecovery : IAsyncDisposable
     private readonly Task _running;
     private ChannelHistory _history;
     private long _accounted;
+    private MilvusException? _stopped;
 
     public ChannelRecovery(string pchannel, long term, long durableEnd, RecoveryServices services)
     {
@@ -66,6 +67,11 @@ internal sealed partial class ChannelRecovery : IAsyncDisposable
     {
         lock (_gate)
         {
+            if (_stopped is not null)
+            {
+                return Task.FromException<long[]>(_stopped);
+            }
+
             if (_history.TryGetFlush(vchannel, flushId, out var segments))
             {
                 return Task.FromResult(segments);
@@ -149,6 +155,12 @@ internal sealed partial class ChannelRecovery : IAsyncDisposable
     private void Stop(MilvusException reason)
     {
         LogStopped(_services.Logger, PChannel, Term, reason);
+        lock (_gate)
+        {
+            // Whoever waits on this term from now on hears why it stopped, instead of waiting for ever.
+            _stopped = reason;
+        }
+
         _replayed.TrySetException(reason);
         FailWaiters(reason);
     }
@@ -243,7 +255,7 @@ internal sealed partial class ChannelRecovery : IAsyncDisposable
                 (dirty, lastCheckpoint) = (0, services.Time.GetTimestamp());
                 if (_replayed.Task.IsCompleted && next.Position > truncated)
                 {
-                    truncated = await TruncateAsync(next.Position, truncated).ConfigureAwait(false);
+                    truncated = await TruncateAsync(next.Position, truncated, stop).ConfigureAwait(false);
                 }
             }
 
@@ -312,9 +324,20 @@ internal sealed partial class ChannelRecovery : IAsyncDisposable
 
         lock (_gate)
         {
-            List<SealedSegment> sealedNow = [.. history.Take(message, _services.Time.GetUtcNow())];
-            Keep(sealedNow);
-            return sealedNow;
+            try
+            {
+                List<SealedSegment> sealedNow = [.. history.Take(message, _services.Time.GetUtcNow())];
+                Keep(sealedNow);
+                return sealedNow;
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                // A record that decodes but cannot be applied fails every replay the same way: never retry it forever.
+                Lost($"record {record.Id.Value} ({message.Message.Kind}) cannot be applied ({ex.GetType().Name}: {ex.Message})");
+                RecoveryMetrics.Skipped.Add(1);
+                history.Pass(record.Id.Value, record.Next.Value);
+                return [];
+            }
         }
     }
 
@@ -331,14 +354,16 @@ internal sealed partial class ChannelRecovery : IAsyncDisposable
         LogLost(_services.Logger, PChannel, what);
     }
 
-    private async Task<long> TruncateAsync(long position, long truncated)
+    private async Task<long> TruncateAsync(long position, long truncated, CancellationToken stop)
     {
         try
         {
-            await _services.Grains.GetGrain<IWalGrain>(PChannel).TruncateAsync(Term, position).ConfigureAwait(false);
+            // Not waited for past the stop: a silo shutting down cannot place the WAL grain again, and its disposal of
+            // this loop would otherwise wait out Orleans' response timeout.
+            await _services.Grains.GetGrain<IWalGrain>(PChannel).TruncateAsync(Term, position).WaitAsync(stop).ConfigureAwait(false);
             return position;
         }
-        catch (Exception ex)
+        catch (Exception ex) when (!stop.IsCancellationRequested)
         {
             // The log keeps a little more until the next checkpoint; nothing is lost.
             LogTruncateFailed(_services.Logger, PChannel, position, ex);

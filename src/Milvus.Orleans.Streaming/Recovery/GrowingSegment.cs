@@ -58,6 +58,29 @@ internal sealed class GrowingSegment(SegmentKey key, string vchannel, string pch
         LastWriteAt = now;
     }
 
+    /// <summary>
+    /// Throws <see cref="InvalidDataException"/> unless <paramref name="body"/> has what applying it needs: rows with
+    /// every field of <paramref name="schema"/> in its type and of one length, or keys of the primary key's type. Checked
+    /// before anything changes, so a record that cannot be applied leaves no trace (vchannels check the values too; this
+    /// is the shape only, cheap enough for every replayed record).
+    /// </summary>
+    public static void Check(WalMessage body, CollectionSchema schema)
+    {
+        ArgumentNullException.ThrowIfNull(body);
+        ArgumentNullException.ThrowIfNull(schema);
+        var problem = body.Kind switch
+        {
+            MessageKind.Insert or MessageKind.Upsert => RowsProblem(body.Rows, schema),
+            MessageKind.Delete => body.Keys is null || (body.Keys.Int64 is null && body.Keys.VarChar is null) ? "it has no keys"
+                : body.Keys.Type != schema.PrimaryKey.Type ? $"its keys are {body.Keys.Type}, not {schema.PrimaryKey.Type}" : null,
+            _ => $"a growing segment takes inserts, upserts and deletes, not {body.Kind}",
+        };
+        if (problem is not null)
+        {
+            throw new InvalidDataException(problem);
+        }
+    }
+
     /// <summary>Everything it holds, as a segment that takes no more.</summary>
     public SealedSegment Seal() => new(
         Key,
@@ -72,6 +95,26 @@ internal sealed class GrowingSegment(SegmentKey key, string vchannel, string pch
 
     /// <summary>What it holds now, for reads: its batches and deletes so far, each with its timestamp (all immutable).</summary>
     public GrowingView View() => new(Key, [.. _rows], [.. _deletes]);
+
+    private static string? RowsProblem(RowBatch? rows, CollectionSchema schema)
+    {
+        if (rows?.Columns is not { Count: > 0 } columns || columns.Any(c => c?.Values is null))
+        {
+            return "it has no rows";
+        }
+
+        foreach (var field in schema.Fields)
+        {
+            var column = rows.Column(field.Name);
+            var length = field.Type == DataType.FloatVector ? (long)rows.RowCount * field.Dimension : rows.RowCount;
+            if (column is null || column.Type != field.Type || column.Values.Length != length)
+            {
+                return $"its column '{field.Name}' is missing or not {field.Type} of {rows.RowCount} rows";
+            }
+        }
+
+        return null;
+    }
 
     private void AddRows(RowBatch rows, long ts)
     {

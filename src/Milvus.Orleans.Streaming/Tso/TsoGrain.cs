@@ -60,6 +60,8 @@ internal sealed partial class TsoGrain(
         return range;
     }
 
+    public async Task<HybridTimestamp> NextAsync() => (await AllocateAsync(1).ConfigureAwait(true)).First;
+
     [LoggerMessage(Level = LogLevel.Information, Message = "TSO resumed above reservation {ReservedUpTo}")]
     private static partial void LogResumed(ILogger logger, ulong reservedUpTo);
 }

@@ -54,7 +54,9 @@ internal sealed class VChannelGrain(
             keys.Validate(collection.Schema);
             CheckShard(collection, keys.Values);
 
-            var ts = await AppendAsync([new WalMessage(MessageKind.Delete, VChannel, collectionId, partition, Keys: keys, TxnId: txnId, RequestId: requestId)], txnId).ConfigureAwait(true);
+            var messages = Split(collectionId, partition, requestId, txnId, keys.EstimatedBytes, keys.Count, (start, count, txn) =>
+                new WalMessage(MessageKind.Delete, VChannel, collectionId, partition, Keys: count == keys.Count ? keys : keys.Slice(start, count), TxnId: txn, RequestId: requestId));
+            var ts = await AppendAsync(messages, txnId).ConfigureAwait(true);
             return new WriteResult(keys.Count, ts);
         });
 
@@ -255,34 +257,38 @@ internal sealed class VChannelGrain(
             CheckShard(collection, rows.Column(key.Name)!.Values);
         }
 
-        var ts = await AppendAsync(Split(kind, collectionId, partition, rows, requestId, txnId), txnId).ConfigureAwait(true);
+        var messages = Split(collectionId, partition, requestId, txnId, rows.EstimatedBytes, rows.RowCount, (start, count, txn) =>
+            new WalMessage(kind, VChannel, collectionId, partition, count == rows.RowCount ? rows : rows.Slice(start, count), TxnId: txn, RequestId: requestId));
+        var ts = await AppendAsync(messages, txnId).ConfigureAwait(true);
         return new WriteResult(rows.RowCount, ts, assigned);
     }
 
     /// <summary>
-    /// One message, or chunks of at most MaxBytes. A write of its own is wrapped in Begin/Commit so readers see all
-    /// of it or nothing; inside a client's transaction the chunks just join it.
+    /// One message, or chunks of at most MaxBytes (<paramref name="chunk"/> makes the message of items start..start+count
+    /// in a transaction). A write of its own is wrapped in Begin/Commit so readers see all of it or nothing; inside a
+    /// client's transaction the chunks just join it.
     /// </summary>
-    private List<WalMessage> Split(MessageKind kind, long collectionId, string partition, RowBatch rows, Guid requestId, long txnId)
+    private List<WalMessage> Split(
+        long collectionId, string? partition, Guid requestId, long txnId, long bytes, int items, Func<int, int, long, WalMessage> chunk)
     {
         var maxBytes = messageOptions.Value.MaxBytes;
-        if (rows.EstimatedBytes <= maxBytes)
+        if (bytes <= maxBytes)
         {
-            return [new WalMessage(kind, VChannel, collectionId, partition, rows, TxnId: txnId, RequestId: requestId)];
+            return [chunk(0, items, txnId)];
         }
 
         var ownTransaction = txnId == 0;
         var txn = ownTransaction ? Random.Shared.NextInt64(1, long.MaxValue) : txnId;
-        var rowsPerChunk = (int)Math.Max(1, maxBytes * (long)rows.RowCount / rows.EstimatedBytes);
+        var perChunk = (int)Math.Max(1, maxBytes * (long)items / bytes);
         var messages = new List<WalMessage>();
         if (ownTransaction)
         {
             messages.Add(new(MessageKind.BeginTxn, VChannel, collectionId, partition, TxnId: txn, RequestId: requestId));
         }
 
-        for (var start = 0; start < rows.RowCount; start += rowsPerChunk)
+        for (var start = 0; start < items; start += perChunk)
         {
-            messages.Add(new WalMessage(kind, VChannel, collectionId, partition, rows.Slice(start, Math.Min(rowsPerChunk, rows.RowCount - start)), TxnId: txn, RequestId: requestId));
+            messages.Add(chunk(start, Math.Min(perChunk, items - start), txn));
         }
 
         if (ownTransaction)

@@ -111,7 +111,7 @@ public sealed class SearchTests : IAsyncLifetime
             foreach (var vchannel in info.VChannels)
             {
                 var request = new NodeSearch(vchannel, [.. flushed.SegmentIds], new SearchRequest(info.Id, "vec", new float[Dimension], 1, null, [], default), 0, new ShardDeletes("test", 0, PrimaryKeys.Of(Array.Empty<long>()), []));
-                var error = await Assert.ThrowsAsync<MilvusException>(() => _cluster.Cluster.Client.GetGrain<IQueryNodeGrain>(node).SearchAsync(request));
+                var error = await Assert.ThrowsAsync<MilvusException>(() => _cluster.SiloGrains.GetGrain<IQueryNodeGrain>(node).SearchAsync(request));
                 Assert.Equal(ErrorCode.SegmentNotLoaded, error.Code);
             }
         }

@@ -221,7 +221,7 @@ public sealed class CollectionWriteTests() : ClusterTests(3)
         await storage.WriteStateAsync("catalog", catalog.GetGrainId(), saved);
 
         await TestCluster.Cluster.DeactivateAsync(catalog);
-        var reactivated = await catalog.GetCollectionAsync(created.Id);
+        var reactivated = await TestCluster.SiloGrains.GetGrain<ICatalogGrain>(0).GetCollectionAsync(created.Id);
 
         Assert.Equal([saved.State.NextPartitionId], reactivated!.PartitionIds);
     }

@@ -49,14 +49,22 @@ public sealed class MilvusOptionsValidationTests
             failures);
     }
 
-    [Fact]
-    public void Validate_WhenStorageIsUnknown_FailsNamingKey()
+    [Theory]
+    [InlineData("Milvus:Wal:Storage", "disk", "Milvus:Wal:Storage = 'disk' is not one of local, blob, memory.")]
+    [InlineData("Milvus:Wal:Storage", "1", "Milvus:Wal:Storage = '1' is not one of local, blob, memory.")]
+    [InlineData("Milvus:Wal:BufferSizeMb", "lots", "Milvus:Wal:BufferSizeMb = 'lots' is not a whole number in -2147483648..2147483647.")]
+    [InlineData("Milvus:Wal:BufferSizeMb", "99999999999", "Milvus:Wal:BufferSizeMb = '99999999999' is not a whole number in -2147483648..2147483647.")]
+    [InlineData("Milvus:Wal:Enable", "yes", "Milvus:Wal:Enable = 'yes' is not true or false.")]
+    [InlineData("Milvus:Streaming:PChannels", "16.5", "Milvus:Streaming:PChannels = '16.5' is not a whole number in -2147483648..2147483647.")]
+    [InlineData("Milvus:Message:MaxBytes", "2MB", "Milvus:Message:MaxBytes = '2MB' is not a whole number in -2147483648..2147483647.")]
+    [InlineData("Milvus:Wal:BuferSizeMb", "128", "Milvus:Wal:BuferSizeMb is not a setting: Milvus:Wal has Enable, RecoveryErrorIgnore, BufferSizeMb, Storage, Path.")]
+    public void Validate_WhenAValueIsNotOfItsType_FailsNamingKeyAndValue(string key, string value, string expected)
     {
-        var validator = StartupValidator(new() { ["Milvus:Wal:Storage"] = "disk" });
+        var validator = StartupValidator(new() { [key] = value });
 
-        var error = Assert.Throws<InvalidOperationException>(validator.Validate);
+        var error = Assert.Throws<OptionsValidationException>(validator.Validate);
 
-        Assert.Contains("Milvus:Wal:Storage", error.Message, StringComparison.Ordinal);
+        Assert.Equal([expected], error.Failures);
     }
 
     [Fact]

@@ -10,7 +10,8 @@ public sealed class TsoFailoverTests() : ClusterTests(3)
     public async Task AllocateAsync_AfterTheOraclesSiloIsKilledMidAllocation_IssuesOnlyLargerTimestamps()
     {
         var ct = TestContext.Current.CancellationToken;
-        var tso = TestCluster.Cluster.Client.GetGrain<ITsoGrain>(0);
+        // The oracle as the service calls it: clients get one timestamp at a time (NextAsync).
+        var tso = TestCluster.SiloGrains.GetGrain<ITsoGrain>(0);
         var management = TestCluster.Cluster.Client.GetGrain<IManagementGrain>(0);
         await tso.AllocateAsync(1);
         // The first silo hosts the test cluster's membership; keep the oracle off it.

@@ -18,7 +18,7 @@ public sealed class FencingTests() : ClusterTests(2)
         await client.InsertAsync("fenced", TestRows.Rows(0, 5), cancellationToken: ct);
         var vchannel = info.VChannels[0];
         var pchannel = Channels.ChannelNames.PChannelOf(vchannel);
-        var stale = TestCluster.Cluster.Client.GetGrain<IWalGrain>(pchannel);
+        var stale = TestCluster.SiloGrains.GetGrain<IWalGrain>(pchannel);
         var staleTerm = (await stale.GetStateAsync()).Term;
 
         // A second activation elsewhere takes the log with the next term and writes one message.

@@ -1,12 +1,12 @@
 using Microsoft.Extensions.Options;
 
-namespace Milvus.Orleans.Wal;
+namespace Milvus.Orleans.Configuration;
 
 /// <summary>
 /// An allowed closed range of a numeric configuration key. Failures name the key, the range and the value
 /// found, so an operator can fix the setting without reading code.
 /// </summary>
-internal sealed record OptionRange(string Key, long Min, long Max, string Unit = "")
+public sealed record OptionRange(string Key, long Min, long Max, string Unit = "")
 {
     /// <summary>The failures of every (range, value) pair, in order.</summary>
     public static List<string> Check(params ReadOnlySpan<(OptionRange Range, long Value)> checks)
@@ -24,9 +24,14 @@ internal sealed record OptionRange(string Key, long Min, long Max, string Unit =
         return failures;
     }
 
+    /// <summary>The result of checking every (range, value) pair.</summary>
     public static ValidateOptionsResult Validate(params ReadOnlySpan<(OptionRange Range, long Value)> checks) =>
         ToResult(Check(checks));
 
-    public static ValidateOptionsResult ToResult(List<string> failures) =>
-        failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    /// <summary>Success when there are no failures, else every failure.</summary>
+    public static ValidateOptionsResult ToResult(List<string> failures)
+    {
+        ArgumentNullException.ThrowIfNull(failures);
+        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
 }
