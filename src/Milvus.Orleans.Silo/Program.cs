@@ -58,10 +58,11 @@ try
     await app.RunAsync();
     return 0;
 }
-catch (OptionsValidationException ex)
+catch (Exception ex) when (ConfigurationFailure(ex) is { } invalid)
 {
-    // One line per bad key, naming the key and the allowed range; the silo does not start.
-    await Console.Error.WriteLineAsync($"Invalid configuration, the silo did not start:{Environment.NewLine}  {string.Join(Environment.NewLine + "  ", ex.Failures)}");
+    // One line per bad key, naming the key and the allowed range; the silo does not start. Checks against the cluster
+    // (its pchannels) fail inside Orleans' start-up, wrapped.
+    await Console.Error.WriteLineAsync($"Invalid configuration, the silo did not start:{Environment.NewLine}  {string.Join(Environment.NewLine + "  ", invalid.Failures)}");
     return 2;
 }
 catch (OrleansConfigurationException ex)
@@ -70,3 +71,11 @@ catch (OrleansConfigurationException ex)
     await Console.Error.WriteLineAsync($"Invalid configuration, the silo did not start:{Environment.NewLine}  {ex.Message.Trim()}");
     return 2;
 }
+
+static OptionsValidationException? ConfigurationFailure(Exception? error) => error switch
+{
+    OptionsValidationException invalid => invalid,
+    AggregateException aggregate => aggregate.InnerExceptions.Select(ConfigurationFailure).FirstOrDefault(f => f is not null),
+    null => null,
+    _ => ConfigurationFailure(error.InnerException),
+};

@@ -73,6 +73,7 @@ public static class StreamingSiloBuilderExtensions
         services.TryAddSingleton<IHistoryStore>(sp => new AzureBlobHistoryStore(HistoryContainer(sp)));
         services.TryAddSingleton<ICheckpointStore>(sp => new AzureBlobCheckpointStore(HistoryContainer(sp)));
         services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<ChannelDirectory>());
+        services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, ClusterShapeCheck>();
         builder.AddPlacementDirector<ChannelPlacement, ChannelPlacementDirector>();
         // Read raw: a value that is not a boolean is reported by the section's validation at start-up.
         if (bool.TryParse(configuration[$"{StreamingOptions.SectionName}:{nameof(StreamingOptions.OrleansStreams)}"], out var orleansStreams) && orleansStreams)

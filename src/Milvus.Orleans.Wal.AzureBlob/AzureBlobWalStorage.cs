@@ -15,6 +15,9 @@ namespace Milvus.Orleans.Wal.AzureBlob;
 /// </summary>
 public sealed class AzureBlobWalStorage(BlobContainerClient container, AzureBlobWalOptions? options = null, TimeProvider? timeProvider = null) : IWalStorage
 {
+    /// <summary>One append is one append block.</summary>
+    public long MaxAppendBytes => Options.MaxBlockBytes;
+
     private const string SegmentSuffix = ".seg";
     private readonly ConcurrentDictionary<string, AppendSignal> _signals = new(StringComparer.Ordinal);
 

@@ -23,7 +23,7 @@ public sealed class InProcessMilvusCluster : IAsyncDisposable
     private readonly EmbeddedGarnet _garnet;
     private readonly DirectoryInfo _wal;
     private readonly short _silos;
-    private readonly IConfiguration _configuration;
+    private IConfiguration _configuration;
     private readonly Action<IServiceCollection>? _services;
     // Grain state in Garnet is keyed by service id: a restarted cluster keeps it to find its state again.
     private readonly string _serviceId = $"milvus-test-{Guid.NewGuid():N}";
@@ -93,15 +93,21 @@ public sealed class InProcessMilvusCluster : IAsyncDisposable
 
     /// <summary>
     /// Stops every silo, as a shutdown of the whole service would, runs <paramref name="whileStopped"/> if given
-    /// (to damage what the silos left behind), and starts the same number again over the same Garnet, WAL and history:
-    /// what survives is only what was made durable.
+    /// (to damage what the silos left behind), and starts the same number again over the same Garnet, WAL and history,
+    /// with <paramref name="settings"/> over the earlier ones: what survives is only what was made durable.
     /// </summary>
-    public async Task RestartAsync(Func<Task>? whileStopped = null, CancellationToken cancellationToken = default)
+    public async Task RestartAsync(Func<Task>? whileStopped = null, IReadOnlyDictionary<string, string?>? settings = null, CancellationToken cancellationToken = default)
     {
         await Cluster.DisposeAsync().ConfigureAwait(false);
         if (whileStopped is not null)
         {
             await whileStopped().ConfigureAwait(false);
+        }
+
+        if (settings is not null)
+        {
+            // What an operator changes between two starts of the service.
+            _configuration = new ConfigurationBuilder().AddConfiguration(_configuration).AddInMemoryCollection(settings).Build();
         }
 
         await DeployAsync(cancellationToken).ConfigureAwait(false);

@@ -38,6 +38,10 @@ public interface ICatalogGrain : IGrainWithIntegerKey
     [AlwaysInterleave]
     Task<CollectionInfo?> GetCollectionAsync(long id);
 
+    /// <summary>Whether a collection was ever created (a dropped one's log may still hold data): the cluster's shape is then fixed.</summary>
+    [AlwaysInterleave]
+    Task<bool> HasCollectionsAsync();
+
     /// <summary>Adds a partition.</summary>
     [ClientFacing]
     Task<CollectionInfo> CreatePartitionAsync(string collection, string partition);

@@ -123,6 +123,8 @@ internal sealed partial class CatalogGrain(
     public Task<CollectionInfo> DescribeCollectionAsync(string name) =>
         Task.FromResult(Find(name) is { State: CollectionState.Ready } found ? found : throw NotFound(name));
 
+    public Task<bool> HasCollectionsAsync() => Task.FromResult(state.State.NextCollectionId > 1);
+
     public Task<CollectionInfo?> GetCollectionAsync(long id) =>
         Task.FromResult(state.State.Collections.GetValueOrDefault(id));
 

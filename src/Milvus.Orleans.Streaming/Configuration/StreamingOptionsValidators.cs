@@ -1,5 +1,8 @@
 using Microsoft.Extensions.Options;
+using Microsoft.Extensions.DependencyInjection;
 using Milvus.Orleans.Configuration;
+using Milvus.Orleans.Wal;
+using Milvus.Orleans.Wal.Storage;
 
 namespace Milvus.Orleans.Streaming.Configuration;
 
@@ -22,10 +25,38 @@ internal sealed class SegmentOptionsValidator : IValidateOptions<SegmentOptions>
         (MaxSizeMb, options.MaxSizeMb), (IdleSeconds, options.IdleSeconds), (LifetimeHours, options.LifetimeHours));
 }
 
-internal sealed class MessageOptionsValidator : IValidateOptions<MessageOptions>
+/// <summary>Checks <see cref="MessageOptions"/> alone and against the WAL's storage, which must take a message of that size in one append.</summary>
+internal sealed class MessageOptionsValidator(IServiceProvider services) : IValidateOptions<MessageOptions>
 {
+    /// <summary>What a logged message needs beyond its rows: its envelope and frame.</summary>
+    internal const int Envelope = 64 * 1024;
+
     private static readonly OptionRange MaxBytes = new($"{MessageOptions.SectionName}:MaxBytes", 64 * 1024, 64 * 1024 * 1024, "bytes");
 
-    public ValidateOptionsResult Validate(string? name, MessageOptions options) =>
-        OptionRange.Validate((MaxBytes, options.MaxBytes));
+    public ValidateOptionsResult Validate(string? name, MessageOptions options)
+    {
+        var failures = OptionRange.Check((MaxBytes, options.MaxBytes));
+        if (failures.Count == 0 && Storage() is { } storage && options.MaxBytes + Envelope > storage.MaxAppendBytes)
+        {
+            failures.Add(
+                $"{MessageOptions.SectionName}:MaxBytes = {options.MaxBytes} does not fit {WalOptions.SectionName}:Storage = " +
+                $"{services.GetRequiredService<IOptions<WalOptions>>().Value.Storage}: it appends at most {storage.MaxAppendBytes} bytes at once, " +
+                $"so a message holds at most {storage.MaxAppendBytes - Envelope} bytes.");
+        }
+
+        return OptionRange.ToResult(failures);
+    }
+
+    /// <summary>The WAL's storage, or null when the WAL's own options are wrong (their validator says why).</summary>
+    private IWalStorage? Storage()
+    {
+        try
+        {
+            return services.GetRequiredService<IWalStorage>();
+        }
+        catch (Exception ex) when (ex is OptionsValidationException or InvalidOperationException)
+        {
+            return null;
+        }
+    }
 }

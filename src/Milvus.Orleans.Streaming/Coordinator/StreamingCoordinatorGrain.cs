@@ -38,9 +38,15 @@ internal sealed partial class StreamingCoordinatorGrain(
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
         var configured = Enumerable.Range(0, options.Value.PChannels).Select(ChannelNames.PChannel).ToArray();
-        var known = state.State.Channels.ToDictionary(c => c.PChannel, StringComparer.Ordinal);
-        // New pchannels join unbound; pchannels no longer configured keep their binding, since their logs hold data.
-        state.State.Channels = [.. state.State.Channels, .. configured.Where(p => !known.ContainsKey(p)).Select(p => new ChannelBinding(p, null, 0))];
+        if (state.State.Channels.Count != configured.Length
+            && (state.State.Channels.Count == 0 || !await GrainFactory.GetGrain<ICatalogGrain>(0).HasCollectionsAsync().ConfigureAwait(true)))
+        {
+            // A cluster without data takes the configured pchannels; one with data keeps its own, and silos configured
+            // otherwise refuse to start (ClusterShapeCheck).
+            var known = state.State.Channels.ToDictionary(c => c.PChannel, StringComparer.Ordinal);
+            state.State.Channels = [.. configured.Select(p => known.GetValueOrDefault(p) ?? new ChannelBinding(p, null, 0))];
+        }
+
         await RebalanceAsync().ConfigureAwait(true);
         this.RegisterGrainTimer(
             _ => _seen == membership.CurrentSnapshot.Version ? Task.CompletedTask : RebalanceAsync(),

@@ -14,6 +14,9 @@ public sealed class BufferedWalStorage(IWalStorage inner, long capacityBytesPerL
     private readonly ConcurrentDictionary<string, WriteAheadBuffer> _buffers = new(StringComparer.Ordinal);
     private readonly TimeProvider _time = timeProvider ?? TimeProvider.System;
 
+    /// <inheritdoc />
+    public long MaxAppendBytes => inner.MaxAppendBytes;
+
     /// <summary>The buffer of <paramref name="log"/>, while a writer opened here holds it.</summary>
     public WriteAheadBuffer? Buffer(string log) => _buffers.TryGetValue(log, out var buffer) ? buffer : null;
 

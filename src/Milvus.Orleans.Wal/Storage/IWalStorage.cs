@@ -6,6 +6,9 @@ namespace Milvus.Orleans.Wal.Storage;
 /// </summary>
 public interface IWalStorage
 {
+    /// <summary>The most bytes (frames included) one <see cref="IWalWriter.AppendAsync"/> may carry.</summary>
+    long MaxAppendBytes => WalFrame.SizeOf(WalFrame.MaxPayload);
+
     /// <summary>
     /// Opens <paramref name="log"/> for writing with writer <paramref name="term"/>. Any writer with an older
     /// term is fenced from then on: its appends fail with <see cref="WalFencedException"/> and write nothing.

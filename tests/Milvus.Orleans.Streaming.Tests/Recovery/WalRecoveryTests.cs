@@ -50,7 +50,7 @@ public sealed class WalRecoveryTests : IAsyncDisposable
         // An insert in the first segment: sealed, so the damage is read as damage, not as a torn tail.
         var victim = (await ReadLogAsync(cluster, pchannel, ct)).First(m => m.Message.Kind == MessageKind.Insert && m.Next <= segments[1]);
 
-        await cluster.RestartAsync(() => CorruptAsync(pchannel, segments[0], victim), ct);
+        await cluster.RestartAsync(() => CorruptAsync(pchannel, segments[0], victim), cancellationToken: ct);
 
         var lost = TestRows.Keys(victim.Message.Rows!);
         if (recoveryErrorIgnore)
@@ -84,7 +84,7 @@ public sealed class WalRecoveryTests : IAsyncDisposable
 
         // A checkpoint from before the truncation, as a restore of the history container from an old backup would leave.
         await cluster.RestartAsync(() => cluster.History.GetBlobClient($"checkpoints/{pchannel}.json").UploadAsync(
-            BinaryData.FromString($$"""{"pChannel":"{{pchannel}}","term":1,"position":0,"timestamp":0}"""), overwrite: true, ct), ct);
+            BinaryData.FromString($$"""{"pChannel":"{{pchannel}}","term":1,"position":0,"timestamp":0}"""), overwrite: true, ct), cancellationToken: ct);
 
         if (recoveryErrorIgnore)
         {
