@@ -146,10 +146,17 @@ internal sealed partial class ChannelAppender : IAsyncDisposable
         }
         catch (Exception ex)
         {
-            // The log's state is unknown after a failed append: stop, and let the next owner recover it.
-            _failure = ex is WalFencedException fenced
-                ? new MilvusException(ErrorCode.Fenced, $"pchannel '{_writer.Log}': {fenced.Message}")
-                : ex;
+            // The log's state is unknown after a failed append: stop, and let the next opening recover it. A storage
+            // failure (a full disk, a failed flush) acknowledged nothing: callers retry, and the grain opens the log again.
+            _failure = ex switch
+            {
+                WalFencedException fenced => new MilvusException(ErrorCode.Fenced, $"pchannel '{_writer.Log}': {fenced.Message}"),
+                IOException storage => new MilvusException(
+                    ErrorCode.ChannelNotReady,
+                    $"pchannel '{_writer.Log}' (term {_writer.Term}): the log's storage failed ({storage.Message}); nothing of this write was acknowledged. The log is opened again; retry.",
+                    storage),
+                _ => ex,
+            };
             LogStopped(_logger, _writer.Log, _writer.Term, ex);
             _queue.Writer.TryComplete();
             FailAll(batch, _failure);

@@ -129,6 +129,11 @@ internal sealed partial class WalGrain(
             await GrainFactory.GetGrain<IStreamingCoordinatorGrain>(0).ReportFencedAsync(PChannel, ex.CurrentTerm).ConfigureAwait(true);
             throw new MilvusException(ErrorCode.WrongTerm, $"pchannel '{PChannel}': {ex.Message} The coordinator moves past it; retry.");
         }
+        catch (IOException ex)
+        {
+            // A full disk or a failing device: the next call tries to open the log again.
+            throw new MilvusException(ErrorCode.ChannelNotReady, $"pchannel '{PChannel}': its log's storage cannot be opened ({ex.Message}); retry.", ex);
+        }
 
         // A fresh timestamp from the oracle, taken after the older owner was fenced: above all it ever wrote. Then
         // the log is taken again from its checkpoint into memory before it takes a write.

@@ -20,6 +20,9 @@ public sealed class LocalWalOptions
 
     /// <summary>How often a reader that follows a log written by another process looks for new records.</summary>
     public TimeSpan PollInterval { get; init; } = TimeSpan.FromMilliseconds(20);
+
+    /// <summary>The writes to segment files: the operating system's, or a test's that fails on purpose.</summary>
+    public WalFiles Files { get; init; } = WalFiles.System;
 }
 
 /// <summary>When a writer flushes to stable storage. Either way, an append is acknowledged only once durable.</summary>

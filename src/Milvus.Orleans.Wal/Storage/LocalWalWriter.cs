@@ -27,6 +27,7 @@ internal sealed class LocalWalWriter : IWalWriter
     private long _segmentBase;
     private long _segmentLength;
     private long _lastSync;
+    private IOException? _failure;
 
     private LocalWalWriter(LocalWalStorage storage, string log, string directory, long term, SafeFileHandle lockFile, SafeFileHandle termFile,
         SafeFileHandle segment, long segmentBase, long segmentLength, WalRecoveryReport recovery)
@@ -109,7 +110,9 @@ internal sealed class LocalWalWriter : IWalWriter
         var pending = new PendingAppend(entries);
         if (!_queue.Writer.TryWrite(pending))
         {
-            throw new ObjectDisposedException(nameof(LocalWalWriter), $"The writer of log '{Log}' (term {Term}) is closed.");
+            throw _failure is { } failure
+                ? new IOException($"The writer of log '{Log}' (term {Term}) stopped after a storage failure ({failure.Message}); open the log again.", failure)
+                : new ObjectDisposedException(nameof(LocalWalWriter), $"The writer of log '{Log}' (term {Term}) is closed.");
         }
 
         // The append is in the batch now; cancelling only stops waiting, as with any durable write in flight.
@@ -202,7 +205,7 @@ internal sealed class LocalWalWriter : IWalWriter
                 RandomAccess.SetLength(segment, validEnd);
             }
 
-            FileLock.Preallocate(segment, Math.Max(validEnd, storage.Options.SegmentBytes));
+            storage.Options.Files.Preallocate(segment, Math.Max(validEnd, storage.Options.SegmentBytes));
             RandomAccess.FlushToDisk(segment);
             return (segment, last, validEnd, new WalRecoveryReport(tornBytes, corrupt.Count));
         }
@@ -240,7 +243,7 @@ internal sealed class LocalWalWriter : IWalWriter
     {
         var segment = File.OpenHandle(Path.Combine(directory, SegmentFiles.Name(baseLsn)), FileMode.CreateNew, FileAccess.ReadWrite, FileShare.ReadWrite | FileShare.Delete);
         FileLock.Release(segment);
-        FileLock.Preallocate(segment, storage.Options.SegmentBytes);
+        storage.Options.Files.Preallocate(segment, storage.Options.SegmentBytes);
         RandomAccess.FlushToDisk(segment);
         FileLock.SyncDirectory(directory);
         return segment;
@@ -261,6 +264,16 @@ internal sealed class LocalWalWriter : IWalWriter
         var batch = new List<PendingAppend>();
         while (true)
         {
+            if (_failure is { } failure)
+            {
+                while (_queue.Reader.TryRead(out var queued))
+                {
+                    queued.Completion.TrySetException(failure);
+                }
+
+                return;
+            }
+
             if (_unsynced.Count > 0)
             {
                 var remaining = interval - _storage.Time.GetElapsedTime(_lastSync);
@@ -299,6 +312,12 @@ internal sealed class LocalWalWriter : IWalWriter
                 {
                     Sync();
                 }
+            }
+            catch (IOException ex)
+            {
+                // A write that failed (a full disk) may have left part of the batch in the file: stop, as after a
+                // failed flush; the next writer cuts what is not a whole record.
+                Stop(batch, ex);
             }
             catch (Exception ex)
             {
@@ -344,7 +363,7 @@ internal sealed class LocalWalWriter : IWalWriter
                     }
                 }
 
-                RandomAccess.Write(_segment, buffer.AsSpan(0, used), _segmentLength);
+                _storage.Options.Files.Write(_segment, buffer.AsSpan(0, used), _segmentLength);
                 _segmentLength += used;
                 WalMetrics.Bytes.Add(used);
                 WalMetrics.BatchSize.Record(batch.Sum(p => p.Entries.Count));
@@ -378,20 +397,14 @@ internal sealed class LocalWalWriter : IWalWriter
         try
         {
             // The segment is preallocated, so its size does not change and fdatasync flushes only the data.
-            FileLock.SyncData(_segment);
+            _storage.Options.Files.SyncData(_segment);
             WalMetrics.Flushes.Add(1);
         }
         catch (IOException ex)
         {
             // After a failed fsync the kernel may have dropped the dirty pages: nothing written since the last
             // good flush can be trusted, so this writer stops; the next owner recovers from what is on disk.
-            _queue.Writer.TryComplete(ex);
-            foreach (var pending in _unsynced)
-            {
-                pending.Completion.TrySetException(ex);
-            }
-
-            _unsynced.Clear();
+            Stop([], ex);
             return;
         }
 
@@ -400,6 +413,22 @@ internal sealed class LocalWalWriter : IWalWriter
         foreach (var pending in _unsynced)
         {
             pending.Completion.TrySetResult(pending.Ids!);
+        }
+
+        _unsynced.Clear();
+    }
+
+    /// <summary>
+    /// Acknowledges nothing more: <paramref name="batch"/> and everything written but not yet durable fail with
+    /// <paramref name="error"/>, and so does every later append. The log is whole again once a writer reopens it.
+    /// </summary>
+    private void Stop(List<PendingAppend> batch, IOException error)
+    {
+        _failure = error;
+        _queue.Writer.TryComplete(error);
+        foreach (var pending in batch.Concat(_unsynced))
+        {
+            pending.Completion.TrySetException(error);
         }
 
         _unsynced.Clear();
