@@ -129,7 +129,11 @@ public sealed partial class MilvusClient(IClusterClient cluster, TimeProvider? t
         var results = await Task.WhenAll(byShard.Select(s =>
         {
             var requestId = Guid.NewGuid();
-            return RetryAsync(() => cluster.GetGrain<IVChannelGrain>(info.VChannels[s.Shard]).DeleteAsync(info.Id, partition, s.Keys, requestId), cancellationToken, idempotent: true);
+            var attempts = 0;
+            return RetryAsync(
+                () => cluster.GetGrain<IVChannelGrain>(info.VChannels[s.Shard]).DeleteAsync(info.Id, partition, s.Keys, requestId, retry: attempts++ > 0),
+                cancellationToken,
+                idempotent: true);
         })).ConfigureAwait(false);
         return Wrote(new WriteResult(results.Sum(r => r.Count), results.Max(r => r.Ts)));
     }
@@ -221,11 +225,19 @@ public sealed partial class MilvusClient(IClusterClient cluster, TimeProvider? t
             : [.. ShardRows(rows.Column(key.Name)!, shards).Select(g => (g.Shard, Rows: g.Rows.Count == rows.RowCount ? rows : rows.Select(g.Rows)))];
         var results = await Task.WhenAll(parts.Select(p =>
         {
-            // One id for every attempt: a retry whose first attempt was logged after all is delivered once.
+            // One id for every attempt: a retry whose first attempt was logged after all is delivered once, and answered
+            // with the first attempt's outcome (an AutoId insert's keys are those stored).
             var requestId = Guid.NewGuid();
             var vchannel = cluster.GetGrain<IVChannelGrain>(info.VChannels[p.Shard]);
+            var attempts = 0;
             return RetryAsync(
-                () => upsert ? vchannel.UpsertAsync(info.Id, partition, p.Rows, requestId) : vchannel.InsertAsync(info.Id, partition, p.Rows, requestId),
+                () =>
+                {
+                    var retry = attempts++ > 0;
+                    return upsert
+                        ? vchannel.UpsertAsync(info.Id, partition, p.Rows, requestId, retry: retry)
+                        : vchannel.InsertAsync(info.Id, partition, p.Rows, requestId, retry: retry);
+                },
                 cancellationToken,
                 idempotent: true);
         })).ConfigureAwait(false);

@@ -9,7 +9,7 @@ public enum WalFault
     /// <summary>Everything works.</summary>
     None,
 
-    /// <summary><c>fdatasync</c> fails with EIO (what the kernel reports after a failed write-back).</summary>
+    /// <summary><c>fdatasync</c> and <c>fsync</c> fail with EIO (what the kernel reports after a failed write-back).</summary>
     FailedSync,
 
     /// <summary>The disk is full: a write reaches the file half-way, and preallocating fails.</summary>
@@ -47,6 +47,16 @@ public sealed class FaultyWalFiles : WalFiles
         }
 
         base.SyncData(file);
+    }
+
+    public override void Sync(SafeFileHandle file)
+    {
+        if (Fault == WalFault.FailedSync)
+        {
+            throw new IOException("fsync failed: errno 5.");
+        }
+
+        base.Sync(file);
     }
 
     public override void Preallocate(SafeFileHandle file, long length)

@@ -11,18 +11,20 @@ public interface IVChannelGrain : IGrainWithStringKey
 {
     // requestId: the same for every attempt of one client request, so that a retry logged twice is delivered once.
     // txnId: 0 for a write of its own, or a transaction begun with BeginTransactionAsync that the write joins.
+    // retry: a later attempt of the request. A write of its own answers it with the first attempt's outcome (the keys it
+    // stored, its timestamp) when that one was logged: in flight, done here, or found in the log after a failover.
 
     /// <summary>Inserts <paramref name="rows"/> (all of this shard) into <paramref name="partition"/>.</summary>
     [ClientFacing]
-    Task<WriteResult> InsertAsync(long collectionId, string partition, RowBatch rows, Guid requestId, long txnId = 0);
+    Task<WriteResult> InsertAsync(long collectionId, string partition, RowBatch rows, Guid requestId, long txnId = 0, bool retry = false);
 
     /// <summary>Replaces the rows with the keys of <paramref name="rows"/>, or inserts them.</summary>
     [ClientFacing]
-    Task<WriteResult> UpsertAsync(long collectionId, string partition, RowBatch rows, Guid requestId, long txnId = 0);
+    Task<WriteResult> UpsertAsync(long collectionId, string partition, RowBatch rows, Guid requestId, long txnId = 0, bool retry = false);
 
     /// <summary>Deletes <paramref name="keys"/> (all of this shard) from <paramref name="partition"/>, or from every partition if null.</summary>
     [ClientFacing]
-    Task<WriteResult> DeleteAsync(long collectionId, string? partition, PrimaryKeys keys, Guid requestId, long txnId = 0);
+    Task<WriteResult> DeleteAsync(long collectionId, string? partition, PrimaryKeys keys, Guid requestId, long txnId = 0, bool retry = false);
 
     /// <summary>
     /// Begins a transaction on this vchannel and returns its id. Its writes become visible together at its commit;

@@ -25,6 +25,9 @@ public sealed class VChannelMessageFilter(string vchannel, TimeSpan defaultKeepA
     /// <summary>Transactions begun and not yet committed, rolled back or expired.</summary>
     public int OpenTransactions => _open.Count;
 
+    /// <summary>The client requests this filter delivered within its window, and so drops again.</summary>
+    public RequestDeduplicator Requests => _requests;
+
     /// <summary>The messages that become visible with <paramref name="message"/>, in order.</summary>
     public IReadOnlyList<LoggedMessage> Accept(LoggedMessage message)
     {
@@ -39,7 +42,7 @@ public sealed class VChannelMessageFilter(string vchannel, TimeSpan defaultKeepA
         Expire(message.Ts);
         if (body.TxnId == 0)
         {
-            return body.Kind == MessageKind.TimeTick || _requests.IsFirst(body.RequestId, 0, message.Ts)
+            return body.Kind == MessageKind.TimeTick || _requests.IsFirst(body.RequestId, 0, message.Ts, message.Id, message.Id)
                 ? [WithResumePoint(message)]
                 : [];
         }
@@ -53,7 +56,7 @@ public sealed class VChannelMessageFilter(string vchannel, TimeSpan defaultKeepA
                 _open.Remove(body.TxnId);
                 return [];
             case MessageKind.CommitTxn:
-                return _open.Remove(body.TxnId, out var committed) && _requests.IsFirst(body.RequestId, body.TxnId, message.Ts)
+                return _open.Remove(body.TxnId, out var committed) && _requests.IsFirst(body.RequestId, body.TxnId, message.Ts, committed.Begin.Id, message.Id)
                     ? Release(committed, message)
                     : [];
             default:

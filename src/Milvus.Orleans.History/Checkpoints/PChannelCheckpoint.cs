@@ -13,13 +13,27 @@ namespace Milvus.Orleans.History.Checkpoints;
 /// <param name="Timestamp">The timestamp of the last message the history holds.</param>
 /// <param name="Persisted">Partitions whose history already holds messages at or after <paramref name="Position"/>
 /// (sealed while another partition's segment was still growing): replay skips what they hold.</param>
-public sealed record PChannelCheckpoint(string PChannel, long Term, long Position, long Timestamp, IReadOnlyList<PersistedPartition>? Persisted = null)
+/// <param name="Requests">Client requests logged before <paramref name="Position"/> within the dedup window: a replay
+/// drops a retried copy of one that lies after it.</param>
+public sealed record PChannelCheckpoint(
+    string PChannel,
+    long Term,
+    long Position,
+    long Timestamp,
+    IReadOnlyList<PersistedPartition>? Persisted = null,
+    IReadOnlyList<RememberedRequest>? Requests = null)
 {
+    /// <summary>The most requests a checkpoint remembers (the newest); at about 100 bytes each, 6.5 MB at the most.</summary>
+    public const int MaxRequests = 65_536;
+
     public static PChannelCheckpoint Read(ReadOnlySpan<byte> json) =>
         JsonSerializer.Deserialize(json, CheckpointJson.Default.PChannelCheckpoint) ?? throw new InvalidDataException("An empty checkpoint.");
 
     public byte[] ToJson() => JsonSerializer.SerializeToUtf8Bytes(this, CheckpointJson.Default.PChannelCheckpoint);
 }
+
+/// <summary>A client request of <paramref name="VChannel"/> a reader saw in the log (see <c>SeenRequest</c>).</summary>
+public sealed record RememberedRequest(string VChannel, Guid RequestId, long TxnId, long PhysicalMs, long From, long At);
 
 /// <summary>How far one partition of one vchannel is in history: through the message at (<paramref name="Id"/>, <paramref name="Part"/>).</summary>
 public sealed record PersistedPartition(string VChannel, long PartitionId, long Id, int Part);

@@ -105,9 +105,13 @@ public sealed class AzureBlobHistoryStore(BlobContainerClient container) : IHist
         }
     }
 
-    public async IAsyncEnumerable<SegmentManifest> ListSegmentsAsync(long collectionId, [EnumeratorCancellation] CancellationToken cancellationToken)
+    public IAsyncEnumerable<SegmentManifest> ListSegmentsAsync(long collectionId, CancellationToken cancellationToken) =>
+        ManifestsAsync(string.Create(CultureInfo.InvariantCulture, $"history/{collectionId}/"), cancellationToken);
+
+    public IAsyncEnumerable<SegmentManifest> ListSegmentsAsync(CancellationToken cancellationToken) => ManifestsAsync("history/", cancellationToken);
+
+    private async IAsyncEnumerable<SegmentManifest> ManifestsAsync(string prefix, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        var prefix = string.Create(CultureInfo.InvariantCulture, $"history/{collectionId}/");
         // Nothing was ever sealed: the container is created by the first segment written.
         if (!await container.ExistsAsync(cancellationToken).ConfigureAwait(false))
         {

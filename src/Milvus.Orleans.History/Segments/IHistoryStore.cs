@@ -26,4 +26,7 @@ public interface IHistoryStore
 
     /// <summary>The manifests of a collection's complete segments.</summary>
     IAsyncEnumerable<SegmentManifest> ListSegmentsAsync(long collectionId, CancellationToken cancellationToken);
+
+    /// <summary>The manifests of every complete segment of every collection.</summary>
+    IAsyncEnumerable<SegmentManifest> ListSegmentsAsync(CancellationToken cancellationToken);
 }

@@ -40,9 +40,10 @@ internal sealed class ChannelHistory
         _policy = policy;
         _resume = checkpoint?.Position ?? 0;
         _lastTs = new HybridTimestamp((ulong)(checkpoint?.Timestamp ?? 0));
-        foreach (var partition in checkpoint?.Persisted ?? [])
+        SkipPersisted(checkpoint?.Persisted ?? []);
+        foreach (var request in checkpoint?.Requests ?? [])
         {
-            _persisted[(partition.VChannel, partition.PartitionId)] = new MessagePosition(partition.Id, partition.Part);
+            _filter.Remember(request.VChannel, new SeenRequest(request.RequestId, request.TxnId, request.PhysicalMs, request.From, request.At));
         }
     }
 
@@ -124,6 +125,24 @@ internal sealed class ChannelHistory
 
         return sealedNow ?? [];
     }
+
+    /// <summary>Skips, on the way, what history holds of each partition named: through the message at its mark (the later mark wins).</summary>
+    public void SkipPersisted(IEnumerable<PersistedPartition> partitions)
+    {
+        ArgumentNullException.ThrowIfNull(partitions);
+        foreach (var partition in partitions)
+        {
+            var mark = new MessagePosition(partition.Id, partition.Part);
+            var key = (partition.VChannel, partition.PartitionId);
+            if (!_persisted.TryGetValue(key, out var known) || known < mark)
+            {
+                _persisted[key] = mark;
+            }
+        }
+    }
+
+    /// <summary>The first copy of client request <paramref name="requestId"/> of <paramref name="vchannel"/>, if it was taken within the dedup window.</summary>
+    public SeenRequest? FindRequest(string vchannel, Guid requestId) => _filter.Find(vchannel, requestId);
 
     /// <summary>Steps over a record that cannot be read (skipped under <c>RecoveryErrorIgnore</c>), ending at <paramref name="next"/>.</summary>
     public void Pass(long id, long next) => (_resume, LastTaken) = (_filter.ResumeAt(next), id);
@@ -211,7 +230,13 @@ internal sealed class ChannelHistory
             term,
             position,
             (long)persistedTs,
-            [.. _persisted.Select(p => new PersistedPartition(p.Key.VChannel, p.Key.PartitionId, p.Value.Id, p.Value.Part))]);
+            [.. _persisted.Select(p => new PersistedPartition(p.Key.VChannel, p.Key.PartitionId, p.Value.Id, p.Value.Part))],
+            // A replay from the position takes the requests after it again; those before it it must be told of.
+            [.. _filter.SeenBefore(position)
+                .OrderByDescending(r => r.Request.At)
+                .Take(PChannelCheckpoint.MaxRequests)
+                .OrderBy(r => r.Request.At)
+                .Select(r => new RememberedRequest(r.VChannel, r.Request.RequestId, r.Request.TxnId, r.Request.PhysicalMs, r.Request.From, r.Request.At))]);
     }
 
     private void ApplyDdl(WalMessage ddl)

@@ -179,7 +179,8 @@ internal sealed partial class ChannelRecovery : IAsyncDisposable
         else if (checkpoint is not null && checkpoint.Position > durableEnd)
         {
             Lost($"the log ends at {durableEnd}, before its checkpoint at {checkpoint.Position}");
-            checkpoint = checkpoint with { Position = 0, Persisted = null };
+            // The checkpoint cannot say what history holds of the log that is left: the segments' manifests can.
+            checkpoint = checkpoint with { Position = 0, Persisted = await PersistedInHistoryAsync(durableEnd, stop).ConfigureAwait(false), Requests = null };
         }
 
         var history = new ChannelHistory(PChannel, services.Policy, checkpoint);
@@ -208,6 +209,13 @@ internal sealed partial class ChannelRecovery : IAsyncDisposable
             if (first && record.Id.Value > from)
             {
                 Lost($"records {from}..{record.Id.Value} are gone from the log although the checkpoint (or its absence) says history does not hold them");
+                // The checkpoint is older than the log: what history holds of the records left is in its manifests, and
+                // taking them again would write them twice.
+                var persisted = await PersistedInHistoryAsync(durableEnd, stop).ConfigureAwait(false);
+                lock (_gate)
+                {
+                    history.SkipPersisted(persisted);
+                }
             }
 
             first = false;
@@ -338,6 +346,34 @@ internal sealed partial class ChannelRecovery : IAsyncDisposable
                 history.Pass(record.Id.Value, record.Next.Value);
                 return [];
             }
+        }
+    }
+
+    /// <summary>
+    /// What history holds of each (vchannel, partition) of this pchannel, from the segments' manifests: through the last
+    /// message before their end position, for segments that end within the log as it is (up to <paramref name="logEnd"/>).
+    /// </summary>
+    private async Task<List<PersistedPartition>> PersistedInHistoryAsync(long logEnd, CancellationToken stop)
+    {
+        var ends = new Dictionary<(string VChannel, long PartitionId), long>();
+        await foreach (var manifest in _services.History.ListSegmentsAsync(stop).ConfigureAwait(false))
+        {
+            if (string.Equals(manifest.PChannel, PChannel, StringComparison.Ordinal) && manifest.VChannel is { } vchannel && manifest.EndPosition <= logEnd)
+            {
+                var key = (vchannel, manifest.PartitionId);
+                ends[key] = Math.Max(ends.GetValueOrDefault(key), manifest.EndPosition);
+            }
+        }
+
+        return [.. ends.Select(e => new PersistedPartition(e.Key.VChannel, e.Key.PartitionId, e.Value - 1, int.MaxValue))];
+    }
+
+    /// <summary>The first copy of client request <paramref name="requestId"/> of <paramref name="vchannel"/>, if it was taken within the dedup window.</summary>
+    public SeenRequest? FindRequest(string vchannel, Guid requestId)
+    {
+        lock (_gate)
+        {
+            return _history.FindRequest(vchannel, requestId);
         }
     }
 

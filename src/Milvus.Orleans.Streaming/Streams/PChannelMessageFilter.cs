@@ -24,13 +24,7 @@ internal sealed class PChannelMessageFilter
             return [];
         }
 
-        if (!_vchannels.TryGetValue(body.VChannel, out var vchannel))
-        {
-            vchannel = new VChannelMessageFilter(body.VChannel, VChannelMessageFilter.DefaultKeepAlive, RequestDeduplicator.DefaultWindow);
-            _vchannels.Add(body.VChannel, vchannel);
-        }
-
-        var passed = vchannel.Accept(message);
+        var passed = Of(body.VChannel).Accept(message);
         if (body.Kind == MessageKind.DropCollection && passed.Count > 0)
         {
             _vchannels.Remove(body.VChannel);
@@ -38,6 +32,17 @@ internal sealed class PChannelMessageFilter
 
         return passed;
     }
+
+    /// <summary>The requests seen (within the window) whose copies became visible before <paramref name="position"/>.</summary>
+    public IEnumerable<(string VChannel, SeenRequest Request)> SeenBefore(long position) =>
+        _vchannels.SelectMany(v => v.Value.Requests.Seen.Where(r => r.At < position).Select(r => (v.Key, r)));
+
+    /// <summary>Takes <paramref name="request"/> of <paramref name="vchannel"/> as seen, as a reader before this one saw it.</summary>
+    public void Remember(string vchannel, SeenRequest request) => Of(vchannel).Requests.Remember(request);
+
+    /// <summary>The first copy of <paramref name="requestId"/> on <paramref name="vchannel"/>, if seen within the window.</summary>
+    public SeenRequest? Find(string vchannel, Guid requestId) =>
+        _vchannels.TryGetValue(vchannel, out var filter) ? filter.Requests.Find(requestId) : null;
 
     /// <summary>Where reading resumes to miss nothing of any vchannel after a message whose next id is <paramref name="next"/>.</summary>
     public long ResumeAt(long next)
@@ -51,5 +56,16 @@ internal sealed class PChannelMessageFilter
         }
 
         return next;
+    }
+
+    private VChannelMessageFilter Of(string vchannel)
+    {
+        if (!_vchannels.TryGetValue(vchannel, out var filter))
+        {
+            filter = new VChannelMessageFilter(vchannel, VChannelMessageFilter.DefaultKeepAlive, RequestDeduplicator.DefaultWindow);
+            _vchannels.Add(vchannel, filter);
+        }
+
+        return filter;
     }
 }

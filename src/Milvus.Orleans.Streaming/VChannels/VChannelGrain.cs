@@ -8,6 +8,8 @@ using Milvus.Orleans.Streaming.Configuration;
 using Milvus.Orleans.Streaming.Placement;
 using Milvus.Orleans.Streaming.Recovery;
 using Milvus.Orleans.Streaming.Tso;
+using Milvus.Orleans.Streaming.Wal;
+using Milvus.Orleans.Wal.Storage;
 using Orleans.Concurrency;
 
 namespace Milvus.Orleans.Streaming.VChannels;
@@ -22,6 +24,9 @@ namespace Milvus.Orleans.Streaming.VChannels;
 internal sealed class VChannelGrain(
     ChannelDirectory directory,
     TimestampCache tso,
+    RunningRecoveries running,
+    IWalStorage storage,
+    MessageCodec codec,
     ILocalSiloDetails silo,
     IOptions<MessageOptions> messageOptions,
     TimeProvider time) : Grain, IVChannelGrain
@@ -30,6 +35,7 @@ internal sealed class VChannelGrain(
     private static readonly TimeSpan MaxKeepAlive = TimeSpan.FromHours(1);
     private readonly DdlGate _gate = new();
     private readonly Dictionary<long, ClientTransaction> _transactions = [];
+    private readonly RequestOutcomes _writes = new(time);
     private CollectionInfo? _collection;
     private HybridTimestamp _lastWrite;
 
@@ -39,14 +45,14 @@ internal sealed class VChannelGrain(
 
     private IRecoveryGrain Recovery => GrainFactory.GetGrain<IRecoveryGrain>(ChannelNames.PChannelOf(VChannel));
 
-    public Task<WriteResult> InsertAsync(long collectionId, string partition, RowBatch rows, Guid requestId, long txnId = 0) =>
-        InTransactionAsync(txnId, collectionId, requestId, () => WriteRowsAsync(MessageKind.Insert, collectionId, partition, rows, requestId, txnId));
+    public Task<WriteResult> InsertAsync(long collectionId, string partition, RowBatch rows, Guid requestId, long txnId = 0, bool retry = false) =>
+        InTransactionAsync(txnId, collectionId, requestId, retry, () => WriteRowsAsync(MessageKind.Insert, collectionId, partition, rows, requestId, txnId));
 
-    public Task<WriteResult> UpsertAsync(long collectionId, string partition, RowBatch rows, Guid requestId, long txnId = 0) =>
-        InTransactionAsync(txnId, collectionId, requestId, () => WriteRowsAsync(MessageKind.Upsert, collectionId, partition, rows, requestId, txnId));
+    public Task<WriteResult> UpsertAsync(long collectionId, string partition, RowBatch rows, Guid requestId, long txnId = 0, bool retry = false) =>
+        InTransactionAsync(txnId, collectionId, requestId, retry, () => WriteRowsAsync(MessageKind.Upsert, collectionId, partition, rows, requestId, txnId));
 
-    public Task<WriteResult> DeleteAsync(long collectionId, string? partition, PrimaryKeys keys, Guid requestId, long txnId = 0) =>
-        InTransactionAsync(txnId, collectionId, requestId, async () =>
+    public Task<WriteResult> DeleteAsync(long collectionId, string? partition, PrimaryKeys keys, Guid requestId, long txnId = 0, bool retry = false) =>
+        InTransactionAsync(txnId, collectionId, requestId, retry, async () =>
         {
             ArgumentNullException.ThrowIfNull(keys);
             using var entered = await _gate.EnterDataAsync().ConfigureAwait(true);
@@ -167,11 +173,11 @@ internal sealed class VChannelGrain(
         return results[^1].Ts;
     }
 
-    private Task<WriteResult> InTransactionAsync(long txnId, long collectionId, Guid requestId, Func<Task<WriteResult>> write)
+    private Task<WriteResult> InTransactionAsync(long txnId, long collectionId, Guid requestId, bool retry, Func<Task<WriteResult>> write)
     {
         if (txnId == 0)
         {
-            return write();
+            return _writes.RunAsync(requestId, retry, write, () => LoggedAsync(requestId));
         }
 
         var txn = Transaction(txnId);
@@ -204,6 +210,59 @@ internal sealed class VChannelGrain(
             _transactions.Remove(txn.Id);
         }
     }
+
+    /// <summary>
+    /// The outcome of request <paramref name="requestId"/>'s first copy if the log holds one (found by the pchannel's
+    /// recovery, which replayed the log up to its durable end before the log took writes): its rows or keys counted, its
+    /// timestamp, and the keys it stored. Null when no copy was logged within the dedup window.
+    /// </summary>
+    private async Task<WriteResult?> LoggedAsync(Guid requestId)
+    {
+        var (pchannel, collectionId, _) = ChannelNames.ParseVChannel(VChannel);
+        _collection ??= await GrainFactory.GetGrain<ICatalogGrain>(0).GetCollectionAsync(collectionId).ConfigureAwait(true);
+        // Opens the log here, if it is not open yet: the recovery has then taken everything durable.
+        await Wal.GetStateAsync().ConfigureAwait(true);
+        if (running.Find(pchannel)?.FindRequest(VChannel, requestId) is not { } seen)
+        {
+            return null;
+        }
+
+        var count = 0;
+        List<long>? keys = null;
+        await foreach (var record in storage.ReadAsync(pchannel, new WalPosition(seen.From), follow: false, CancellationToken.None).ConfigureAwait(true))
+        {
+            if (record.Id.Value > seen.At)
+            {
+                break;
+            }
+
+            var message = codec.Decode(record);
+            var body = message.Message;
+            if (body.RequestId != requestId || !string.Equals(body.VChannel, VChannel, StringComparison.Ordinal) || body.TxnId != seen.TxnId)
+            {
+                continue;
+            }
+
+            count += body.Rows?.RowCount ?? body.Keys?.Count ?? 0;
+            if (AssignedKeys(body) is { } assigned)
+            {
+                (keys ??= []).AddRange(assigned);
+            }
+
+            if (record.Id.Value == seen.At)
+            {
+                return new WriteResult(count, message.Ts, keys?.ToArray());
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>The keys an insert into an AutoId collection was given, or null.</summary>
+    private long[]? AssignedKeys(WalMessage body) =>
+        body.Kind == MessageKind.Insert && body.Rows is { } rows && _collection?.Schema.PrimaryKey is { AutoId: true } key
+            ? rows.Column(key.Name)?.Values as long[]
+            : null;
 
     /// <summary>Appends; for a transaction's messages, checks it was still alive. Returns the last timestamp.</summary>
     private async Task<HybridTimestamp> AppendAsync(List<WalMessage> messages, long txnId)

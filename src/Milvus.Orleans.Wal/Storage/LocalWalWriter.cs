@@ -82,7 +82,7 @@ internal sealed class LocalWalWriter : IWalWriter
                 Span<byte> bytes = stackalloc byte[sizeof(long)];
                 BinaryPrimitives.WriteInt64LittleEndian(bytes, term);
                 RandomAccess.Write(termFile, bytes, 0);
-                RandomAccess.FlushToDisk(termFile);
+                storage.Options.Files.Sync(termFile);
                 FileLock.SyncDirectory(directory);
             }
 
@@ -206,7 +206,7 @@ internal sealed class LocalWalWriter : IWalWriter
             }
 
             storage.Options.Files.Preallocate(segment, Math.Max(validEnd, storage.Options.SegmentBytes));
-            RandomAccess.FlushToDisk(segment);
+            storage.Options.Files.Sync(segment);
             return (segment, last, validEnd, new WalRecoveryReport(tornBytes, corrupt.Count));
         }
         catch
@@ -244,7 +244,7 @@ internal sealed class LocalWalWriter : IWalWriter
         var segment = File.OpenHandle(Path.Combine(directory, SegmentFiles.Name(baseLsn)), FileMode.CreateNew, FileAccess.ReadWrite, FileShare.ReadWrite | FileShare.Delete);
         FileLock.Release(segment);
         storage.Options.Files.Preallocate(segment, storage.Options.SegmentBytes);
-        RandomAccess.FlushToDisk(segment);
+        storage.Options.Files.Sync(segment);
         FileLock.SyncDirectory(directory);
         return segment;
     }
@@ -383,7 +383,7 @@ internal sealed class LocalWalWriter : IWalWriter
     private void Roll()
     {
         RandomAccess.SetLength(_segment, _segmentLength);
-        RandomAccess.FlushToDisk(_segment);
+        _storage.Options.Files.Sync(_segment);
         var next = CreateSegment(_storage, _directory, _segmentBase + _segmentLength);
         _segment.Dispose();
         _segment = next;

@@ -17,6 +17,9 @@ public class WalFiles
     /// <summary>Makes the file's data durable (<c>fdatasync</c>).</summary>
     public virtual void SyncData(SafeFileHandle file) => FileLock.SyncData(file);
 
+    /// <summary>Makes the file's data and metadata, such as its size, durable (<c>fsync</c>).</summary>
+    public virtual void Sync(SafeFileHandle file) => RandomAccess.FlushToDisk(file);
+
     /// <summary>Gives the file <paramref name="length"/> bytes of allocated, zeroed space (<c>fallocate</c>).</summary>
     public virtual void Preallocate(SafeFileHandle file, long length) => FileLock.Preallocate(file, length);
 }

@@ -67,6 +67,8 @@ public sealed class DelegatorAttachTests : IAsyncLifetime
                 Interlocked.Decrement(ref owner._failListings) >= 0
                     ? throw new IOException("History is unreachable for a moment.")
                     : inner.ListSegmentsAsync(collectionId, cancellationToken);
+
+            public IAsyncEnumerable<SegmentManifest> ListSegmentsAsync(CancellationToken cancellationToken) => inner.ListSegmentsAsync(cancellationToken);
         }
     }
 }
