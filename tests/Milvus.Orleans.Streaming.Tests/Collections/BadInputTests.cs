@@ -43,6 +43,46 @@ public sealed class BadInputTests(BadInputFixture fixture) : IClassFixture<BadIn
         ["delete without keys"] = ((c, _, ct) => c.DeleteAsync("good", PrimaryKeys.Of(Array.Empty<long>()), cancellationToken: ct), ErrorCode.EmptyBatch, "no primary keys"),
         ["delete with VarChar keys"] = ((c, _, ct) => c.DeleteAsync("good", PrimaryKeys.Of("a"), cancellationToken: ct), ErrorCode.TypeMismatch, "'id' is Int64 but the keys are VarChar"),
         ["drop the default partition"] = ((c, _, ct) => c.DropPartitionAsync("good", "_default", ct), ErrorCode.InvalidArgument, "default partition '_default' cannot be dropped"),
+        ["search with no vectors"] = ((c, _, ct) => c.SearchAsync("good", [], 5, cancellationToken: ct), ErrorCode.InvalidArgument, "A search has 0 query vectors: allowed 1..16384."),
+        ["search with 16,385 vectors"] = ((c, _, ct) => c.SearchAsync("good", Vectors(16_385), 5, cancellationToken: ct), ErrorCode.InvalidArgument, "A search has 16385 query vectors: allowed 1..16384."),
+        ["top-k 0"] = ((c, _, ct) => c.SearchAsync("good", Vectors(1), 0, cancellationToken: ct), ErrorCode.InvalidArgument, "topK is 0: allowed 1..16384."),
+        ["top-k 16,385"] = ((c, _, ct) => c.SearchAsync("good", Vectors(1), 16_385, cancellationToken: ct), ErrorCode.InvalidArgument, "topK is 16385: allowed 1..16384."),
+        ["nq × top-k over the bound"] = ((c, _, ct) => c.SearchAsync("good", Vectors(100), 16_384, cancellationToken: ct), ErrorCode.InvalidArgument, "asks for 1638400 hits: at most 1048576 (nq × topK) per request."),
+        ["search naming 65 output fields"] = ((c, _, ct) => c.SearchAsync("good", Vectors(1), 5, new SearchParameters(OutputFields: [.. Enumerable.Repeat("title", 65)]), ct), ErrorCode.InvalidArgument, "A read names 65 output fields: at most 64."),
+        ["search of an unknown output field"] = ((c, _, ct) => c.SearchAsync("good", Vectors(1), 5, new SearchParameters(OutputFields: ["nope"]), ct), ErrorCode.FieldMismatch, "Collection 'good' has no field 'nope' to output."),
+        ["search vector of the wrong length"] = ((c, _, ct) => c.SearchAsync("good", [new float[7]], 5, cancellationToken: ct), ErrorCode.DimensionMismatch, "search with at least one vector of 8 values"),
+        ["NaN in a search vector"] = ((c, _, ct) => c.SearchAsync("good", [[float.NaN, 0, 0, 0, 0, 0, 0, 0]], 5, cancellationToken: ct), ErrorCode.InvalidVector, "Search vector 0 holds NaN: vectors must be finite."),
+        ["filter nested 65 levels"] = ((c, _, ct) => c.SearchAsync("good", Vectors(1), 5, new SearchParameters(new string('(', 65) + "id > 1" + new string(')', 65)), ct), ErrorCode.InvalidExpression, "the expression nests deeper than 64 levels"),
+        ["filter of 70,009 characters"] = ((c, _, ct) => c.CountAsync("good", "id in [" + string.Concat(Enumerable.Repeat("1,", 35_000)) + "1]", cancellationToken: ct), ErrorCode.InvalidExpression, "The expression is 70009 characters long; at most 65536 are accepted."),
+        ["filter on an unknown field"] = ((c, _, ct) => c.SearchAsync("good", Vectors(1), 5, new SearchParameters("nope > 1"), ct), ErrorCode.InvalidExpression, "collection 'good' has no field 'nope'"),
+        ["filter comparing text with a number"] = ((c, _, ct) => c.SearchAsync("good", Vectors(1), 5, new SearchParameters("title > 5"), ct), ErrorCode.InvalidExpression, "cannot compare field 'title' (VarChar), text, with 5, an integer"),
+        ["like pattern of 1,025 characters"] = ((c, _, ct) => c.CountAsync("good", $"title like \"{new string('a', 1_025)}\"", cancellationToken: ct), ErrorCode.InvalidExpression, "the 'like' pattern is 1025 characters long; at most 1024 are accepted"),
+        ["search of a field that is not a vector"] = ((c, _, ct) => c.SearchAsync("good", Vectors(1), 5, new SearchParameters(VectorField: "title"), ct), ErrorCode.FieldMismatch, "Collection 'good' has no vector field 'title'."),
+        ["ef over the bound"] = ((c, _, ct) => c.SearchAsync("good", Vectors(1), 5, new SearchParameters(Ef: 20_000), ct), ErrorCode.InvalidArgument, "ef is 20000: allowed 0 (the default) ..16384."),
+        ["search of an unknown collection"] = ((c, _, ct) => c.SearchAsync("nope", Vectors(1), 5, cancellationToken: ct), ErrorCode.CollectionNotFound, "Collection 'nope' does not exist."),
+        ["query offset + limit over 16,384"] = ((c, _, ct) => c.QueryAsync("good", null, new QueryParameters(Limit: 16_384, Offset: 1), ct), ErrorCode.InvalidArgument, "offset 1 and limit 16384: both at least 0, and together at most 16384."),
+        ["query with a negative offset"] = ((c, _, ct) => c.QueryAsync("good", null, new QueryParameters(Offset: -1), ct), ErrorCode.InvalidArgument, "offset -1 and limit 100"),
+        ["query naming 65 output fields"] = ((c, _, ct) => c.QueryAsync("good", null, new QueryParameters([.. Enumerable.Repeat("title", 65)]), ct), ErrorCode.InvalidArgument, "A read names 65 output fields: at most 64."),
+        ["query of an unknown output field"] = ((c, _, ct) => c.QueryAsync("good", null, new QueryParameters(["nope"]), ct), ErrorCode.FieldMismatch, "Collection 'good' has no field 'nope' to output."),
+        ["query with an unfinished filter"] = ((c, _, ct) => c.QueryAsync("good", "id ==", cancellationToken: ct), ErrorCode.InvalidExpression, "Invalid expression at position 5: the expression ends where a field or a value was expected."),
+        ["count with a filter that is not a condition"] = ((c, _, ct) => c.CountAsync("good", "rank", cancellationToken: ct), ErrorCode.InvalidExpression, "the filter must be a condition, not an integer."),
+        ["get of 16,385 keys"] = ((c, _, ct) => c.GetAsync("good", PrimaryKeys.Of([.. Enumerable.Range(0, 16_385).Select(i => (long)i)]), cancellationToken: ct), ErrorCode.InvalidArgument, "Get at most 16384 keys per call, not 16385."),
+        ["get with VarChar keys"] = ((c, _, ct) => c.GetAsync("good", PrimaryKeys.Of("a"), cancellationToken: ct), ErrorCode.TypeMismatch, "primary key 'id' is Int64 but the keys are VarChar."),
+        ["get with no keys"] = ((c, _, ct) => c.GetAsync("good", PrimaryKeys.Of(Array.Empty<long>()), cancellationToken: ct), ErrorCode.EmptyBatch, "no primary keys given; send at least one."),
+        ["delete by an unfinished expression"] = ((c, _, ct) => c.DeleteAsync("good", "id in [", cancellationToken: ct), ErrorCode.InvalidExpression, "Invalid expression at position 7"),
+        ["delete of 64 MiB of keys"] = ((c, _, ct) => c.DeleteAsync("good", PrimaryKeys.Of(new long[8_400_000]), cancellationToken: ct), ErrorCode.MessageTooLarge, "the keys are about 64 MiB; at most 64 MiB per request."),
+        ["description of 1,025 characters"] = ((c, _, ct) => c.CreateCollectionAsync(TestRows.Schema("described") with { Description = new string('d', 1_025) }, ct), ErrorCode.InvalidSchema, "the description is 1025 characters long: allowed 0..1024."),
+        ["65 fields"] = ((c, _, ct) => c.CreateCollectionAsync(new CollectionSchema("wide", [FieldSchema.Int64Key("id"), FieldSchema.FloatVector("v", 4), .. Enumerable.Range(0, 63).Select(i => FieldSchema.Scalar($"f{i}", DataType.Int32))]), ct), ErrorCode.InvalidSchema, "has 65 fields: allowed 2..64"),
+        ["17 shards"] = ((c, _, ct) => c.CreateCollectionAsync(TestRows.Schema("sharded", shards: 17), ct), ErrorCode.InvalidSchema, "ShardCount = 17: allowed 1..16."),
+        ["partition name with a dot"] = ((c, _, ct) => c.CreatePartitionAsync("good", "p.1", ct), ErrorCode.InvalidName, "Invalid partition name 'p.1'"),
+        ["partition of an unknown collection"] = ((c, _, ct) => c.CreatePartitionAsync("nope", "p1", ct), ErrorCode.CollectionNotFound, "Collection 'nope' does not exist."),
+        ["user name starting with a digit"] = ((c, _, ct) => c.CreateUserAsync("1x", "password1", ct), ErrorCode.InvalidArgument, "Invalid user name '1x'"),
+        ["password of 5 characters"] = ((c, _, ct) => c.CreateUserAsync("bob", "short", ct), ErrorCode.InvalidArgument, "A password has 6..256 characters; this one has 5."),
+        ["password of an unknown user"] = ((c, _, ct) => c.UpdatePasswordAsync("ghost", null, "password1", ct), ErrorCode.InvalidArgument, "User 'ghost' does not exist."),
+        ["deleting root"] = ((c, _, ct) => c.DeleteUserAsync("root", ct), ErrorCode.InvalidArgument, "The root user cannot be deleted."),
+        ["transaction on a shard out of range"] = ((c, _, ct) => c.BeginTransactionAsync("good", 5, cancellationToken: ct), ErrorCode.InvalidArgument, "Collection 'good' has shards 0..1, not 5."),
+        ["transaction kept alive half a second"] = ((c, _, ct) => c.BeginTransactionAsync("good", 0, TimeSpan.FromMilliseconds(500), ct), ErrorCode.InvalidArgument, "keep-alive of 00:00:00.5000000 is out of range"),
+        ["unknown consistency level"] = ((c, _, ct) => c.CountAsync("good", null, (Query.ConsistencyLevel)9, ct), ErrorCode.InvalidArgument, "Consistency level 9 is not one of Strong, Bounded, Session, Eventually."),
     };
 
     /// <summary>Batches sent straight to shard 0 of <c>good</c>, as a client that skips its own checks would.</summary>
@@ -68,7 +108,11 @@ public sealed class BadInputTests(BadInputFixture fixture) : IClassFixture<BadIn
         Assert.Equal(code, error.Code);
         Assert.Contains(names, error.Message, StringComparison.Ordinal);
         Assert.Equal(before.Count, (await fixture.Cluster.ReadAllAsync()).Count);
+        Assert.Equal(2, fixture.Cluster.Cluster.GetActiveSilos().Count());
     }
+
+    [Fact]
+    public void Cases_WhenCounted_AreAtLeastSixty() => Assert.True(Cases.Count + ServerRows.Count >= 60, $"{Cases.Count + ServerRows.Count} cases");
 
     [Theory]
     [MemberData(nameof(ServerCases))]
@@ -86,6 +130,8 @@ public sealed class BadInputTests(BadInputFixture fixture) : IClassFixture<BadIn
         Assert.Contains(names, error.Message, StringComparison.Ordinal);
         Assert.Equal(before.Count, (await fixture.Cluster.ReadAllAsync()).Count);
     }
+
+    private static float[][] Vectors(int count) => [.. Enumerable.Range(0, count).Select(_ => new float[TestRows.Dimension])];
 
     private static RowBatch Replace(RowBatch rows, FieldColumn column) =>
         new([.. rows.Columns.Select(c => c.Name == column.Name ? column : c)]);
