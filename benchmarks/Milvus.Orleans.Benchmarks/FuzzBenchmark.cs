@@ -42,12 +42,13 @@ internal static class FuzzBenchmark
             if (cluster.Cluster.GetActiveSilos().Count() != 2)
             {
                 counts[(int)FuzzOutcome.Crashed]++;
-                findings.Add($"a silo died after {request}");
+                findings.Add($"Crashed: a silo died after {request}");
                 break;
             }
         }
 
-        foreach (var finding in findings.Take(Shown))
+        // The first few of each kind: a run of one kind of hang must not hide a crash.
+        foreach (var finding in findings.GroupBy(f => f[..f.IndexOf(':', StringComparison.Ordinal)]).SelectMany(g => g.Take(Shown)))
         {
             await output.WriteLineAsync($"fuzz.finding: {finding}");
         }
@@ -62,7 +63,7 @@ internal static class FuzzBenchmark
             counts[(int)result.Outcome]++;
             if (result.Outcome is FuzzOutcome.Crashed or FuzzOutcome.Hung)
             {
-                findings.Add($"{result.Outcome}: {(input.Length > 200 ? input[..200] + "…" : input)}: {result.Detail}");
+                findings.Add($"{result.Outcome}: {(input.Length > 200 ? input[..200] + "…" : input)}: {(result.Detail is { Length: > 1_500 } detail ? detail[..1_500] + "…" : result.Detail)}");
             }
         }
     }

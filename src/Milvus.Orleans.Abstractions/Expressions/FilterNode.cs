@@ -6,6 +6,9 @@ public abstract record FilterNode(int Position)
 {
     /// <summary>Levels of the tree from this node down to its deepest leaf: 1 for a field or a literal.</summary>
     public abstract int Depth { get; }
+
+    /// <summary>Nodes of the tree from this node down (an <c>in</c> list counts as one): what evaluating it costs per row.</summary>
+    public abstract int Nodes { get; }
 }
 
 /// <summary>A field, or a value inside a JSON field: <c>meta["a"]["b"]</c>.</summary>
@@ -13,6 +16,9 @@ public sealed record FieldNode(string Field, IReadOnlyList<string> JsonPath, int
 {
     /// <inheritdoc />
     public override int Depth => 1;
+
+    /// <inheritdoc />
+    public override int Nodes => 1;
 }
 
 /// <summary>A literal: <see cref="long"/>, <see cref="double"/>, <see cref="string"/> or <see cref="bool"/>.</summary>
@@ -20,6 +26,9 @@ public sealed record LiteralNode(object Value, int Position) : FilterNode(Positi
 {
     /// <inheritdoc />
     public override int Depth => 1;
+
+    /// <inheritdoc />
+    public override int Nodes => 1;
 }
 
 /// <summary><c>not x</c> or <c>-x</c>.</summary>
@@ -27,6 +36,9 @@ public sealed record UnaryNode(UnaryOperator Operator, FilterNode Operand, int P
 {
     /// <inheritdoc />
     public override int Depth { get; } = Operand.Depth + 1;
+
+    /// <inheritdoc />
+    public override int Nodes { get; } = Operand.Nodes + 1;
 }
 
 /// <summary>A comparison, logical or arithmetic operator applied to two operands.</summary>
@@ -34,6 +46,9 @@ public sealed record BinaryNode(BinaryOperator Operator, FilterNode Left, Filter
 {
     /// <inheritdoc />
     public override int Depth { get; } = Math.Max(Left.Depth, Right.Depth) + 1;
+
+    /// <inheritdoc />
+    public override int Nodes { get; } = Left.Nodes + Right.Nodes + 1;
 }
 
 /// <summary><c>x in [a, b]</c> or <c>x not in [a, b]</c>.</summary>
@@ -41,6 +56,9 @@ public sealed record InNode(FilterNode Operand, IReadOnlyList<LiteralNode> Value
 {
     /// <inheritdoc />
     public override int Depth { get; } = Operand.Depth + 1;
+
+    /// <inheritdoc />
+    public override int Nodes { get; } = Operand.Nodes + 1;
 }
 
 /// <summary><c>x like "prefix%"</c>: <c>%</c> matches any run of characters, <c>_</c> one character.</summary>
@@ -48,6 +66,9 @@ public sealed record LikeNode(FilterNode Operand, string Pattern, int Position) 
 {
     /// <inheritdoc />
     public override int Depth { get; } = Operand.Depth + 1;
+
+    /// <inheritdoc />
+    public override int Nodes { get; } = Operand.Nodes + 1;
 }
 
 /// <summary>Operators of <see cref="UnaryNode"/>.</summary>

@@ -14,7 +14,9 @@ namespace Milvus.Orleans.Expressions;
 /// Terms joined by one <c>and</c> or <c>or</c> chain become a balanced tree, so a long list of alternatives stays
 /// shallow; every other construct adds a level. Both the recursion of parsing and the depth of the tree are bounded by
 /// <see cref="MaxDepth"/>, checked before going deeper, so no expression can exhaust the stack of whoever parses,
-/// compiles or evaluates it.
+/// compiles or evaluates it. Alternatives that test one field for equality (<c>x == 1 or x in [2, 3]</c>) become one
+/// <c>in</c> list, which costs one lookup per row however long it is; what remains is bounded by <see cref="MaxNodes"/>,
+/// since every node costs work per row.
 /// </remarks>
 public static class FilterParser
 {
@@ -23,6 +25,9 @@ public static class FilterParser
 
     /// <summary>The deepest expression tree accepted (parentheses, <c>not</c>, unary minus and operators each add a level).</summary>
     public const int MaxDepth = 64;
+
+    /// <summary>The most operators and operands accepted in one expression, after equality tests of one field are combined into <c>in</c> lists.</summary>
+    public const int MaxNodes = 2048;
 
     /// <summary>The longest <c>like</c> pattern accepted: matching costs up to its length per character of text.</summary>
     public const int MaxLikePattern = 1024;
@@ -39,6 +44,7 @@ public static class FilterParser
         var parser = new Parser(text, Tokenize(text));
         var node = parser.ParseOr();
         parser.ExpectEnd();
+        CheckSize(node);
         return node;
     }
 
@@ -149,13 +155,21 @@ public static class FilterParser
         return new Token(TokenKind.Literal, text[start..i], start, value.ToString());
     }
 
-    /// <summary>Throws <see cref="ErrorCode.InvalidExpression"/> if <paramref name="node"/>'s tree is deeper than <see cref="MaxDepth"/>.</summary>
-    public static void CheckDepth(FilterNode node)
+    /// <summary>
+    /// Throws <see cref="ErrorCode.InvalidExpression"/> if <paramref name="node"/>'s tree is deeper than
+    /// <see cref="MaxDepth"/> or has more than <see cref="MaxNodes"/> nodes.
+    /// </summary>
+    public static void CheckSize(FilterNode node)
     {
         ArgumentNullException.ThrowIfNull(node);
         if (node.Depth > MaxDepth)
         {
             throw TooDeep(node.Position);
+        }
+
+        if (node.Nodes > MaxNodes)
+        {
+            throw new MilvusException(ErrorCode.InvalidExpression, $"The expression has {node.Nodes} operators and operands; at most {MaxNodes} are accepted (equality tests of one field joined by 'or' count as one 'in' list).");
         }
     }
 
@@ -213,8 +227,62 @@ public static class FilterParser
                 operands.Add(operand());
             }
 
+            if (op == BinaryOperator.Or && operands.Count > 1)
+            {
+                CombineEqualities(operands, positions);
+            }
+
             return Balanced(op, operands, positions, 0, operands.Count - 1);
         }
+
+        /// <summary>
+        /// Replaces the alternatives that test one field for equality with a literal (<c>x == 1</c>, <c>1 == x</c>,
+        /// <c>x in [2, 3]</c>) by one <c>in</c> list of all their values, where the first of them stood: the same rows
+        /// match, at one lookup per row instead of one comparison per alternative. Booleans stay comparisons, since
+        /// <c>in</c> takes numbers and text only.
+        /// </summary>
+        private static void CombineEqualities(List<FilterNode> operands, List<int> positions)
+        {
+            var groups = new Dictionary<string, List<int>>(StringComparer.Ordinal);
+            for (var i = 0; i < operands.Count; i++)
+            {
+                if (EqualityTest(operands[i]) is var (field, _))
+                {
+                    var key = string.Join('\0', [field.Field, .. field.JsonPath]);
+                    if (!groups.TryGetValue(key, out var members))
+                    {
+                        groups[key] = members = [];
+                    }
+
+                    members.Add(i);
+                }
+            }
+
+            var removed = new SortedSet<int>();
+            foreach (var members in groups.Values.Where(m => m.Count > 1))
+            {
+                var first = members[0];
+                var field = EqualityTest(operands[first])!.Value.Field;
+                var values = members.SelectMany(i => EqualityTest(operands[i])!.Value.Values).ToList();
+                operands[first] = new InNode(field, values, Negated: false, operands[first].Position);
+                removed.UnionWith(members.Skip(1));
+            }
+
+            // Each removed operand takes the operator before it along; the first operand has none before it and is never removed.
+            foreach (var index in removed.Reverse())
+            {
+                operands.RemoveAt(index);
+                positions.RemoveAt(index - 1);
+            }
+        }
+
+        private static (FieldNode Field, IReadOnlyList<LiteralNode> Values)? EqualityTest(FilterNode node) => node switch
+        {
+            BinaryNode { Operator: BinaryOperator.Equal, Left: FieldNode field, Right: LiteralNode { Value: not bool } value } => (field, [value]),
+            BinaryNode { Operator: BinaryOperator.Equal, Left: LiteralNode { Value: not bool } value, Right: FieldNode field } => (field, [value]),
+            InNode { Negated: false, Operand: FieldNode field } list => (field, list.Values),
+            _ => null,
+        };
 
         private static FilterNode Balanced(BinaryOperator op, List<FilterNode> operands, List<int> positions, int first, int last)
         {
@@ -254,7 +322,11 @@ public static class FilterParser
 
         private static FilterNode Checked(FilterNode node)
         {
-            CheckDepth(node);
+            if (node.Depth > MaxDepth)
+            {
+                throw TooDeep(node.Position);
+            }
+
             return node;
         }
 

@@ -27,8 +27,8 @@ internal static class FilterCompiler
     {
         ArgumentNullException.ThrowIfNull(node);
         ArgumentNullException.ThrowIfNull(schema);
-        // Compiling and evaluating recurse once per level.
-        FilterParser.CheckDepth(node);
+        // Compiling and evaluating recurse once per level and cost per row with every node.
+        FilterParser.CheckSize(node);
         var compiled = new Binder(schema, rows).Compile(node);
         return compiled.Type switch
         {

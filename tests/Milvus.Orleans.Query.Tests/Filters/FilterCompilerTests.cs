@@ -47,6 +47,8 @@ public sealed class FilterCompilerTests
         ["id in []"] = _ => false,
         ["TRUE"] = _ => true,
         ["id > 10 AND id < 20 OR id == 199"] = r => (r.Id > 10 && r.Id < 20) || r.Id == 199,
+        ["rank == 3 or id == 5 or 4.0 == rank or id in [6, 7.5] or id == 8"] = r => r.Rank is 3 or 4 || r.Id is 5 or 6 or 8,
+        ["meta[\"k\"] == 7 or meta[\"k\"] == 9.0 or meta[\"tag\"] == \"red\" or meta[\"k\"] == \"7\""] = r => r.K is 7 or 9 || r.Tag == "red",
     };
 
     public static TheoryData<string> Valid => new(Table.Keys);
@@ -101,6 +103,21 @@ public sealed class FilterCompilerTests
 
         Assert.Equal(ErrorCode.InvalidExpression, error.Code);
         Assert.Equal($"Invalid expression at position 0: the expression nests deeper than {FilterParser.MaxDepth} levels.", error.Message);
+    }
+
+    [Fact]
+    public void Bind_WhenATreeHasMoreNodesThanTheParserAllows_FailsBeforeCompiling()
+    {
+        FilterNode node = new BinaryNode(BinaryOperator.Greater, new FieldNode("id", [], 0), new LiteralNode(1L, 5), 3);
+        for (var i = 0; i < 10; i++)
+        {
+            node = new BinaryNode(BinaryOperator.Or, node, node, 0);
+        }
+
+        var error = Assert.Throws<MilvusException>(() => FilterCompiler.Bind(node, FilterRows.Schema, FilterRows.Batch(FilterRows.All)));
+
+        Assert.Equal(ErrorCode.InvalidExpression, error.Code);
+        Assert.Equal($"The expression has 4095 operators and operands; at most {FilterParser.MaxNodes} are accepted (equality tests of one field joined by 'or' count as one 'in' list).", error.Message);
     }
 
     [Fact]

@@ -80,13 +80,47 @@ public sealed class FilterParserTests
     [Fact]
     public void Parse_WhenManyTermsAreJoinedByOr_BuildsABalancedTreeThatKeepsTheirOrder()
     {
+        var text = string.Join(" or ", Enumerable.Range(0, 500).Select(i => $"rank > {i}"));
+
+        var node = FilterParser.Parse(text);
+
+        Assert.Equal(11, node.Depth);
+        Assert.Equal(1_999, node.Nodes);
+        Assert.Equal("(((a or b) or c) or (d or e))", Show(FilterParser.Parse("a or b or c or d or e")));
+    }
+
+    [Theory]
+    [InlineData("id == 1 or id == 2", "(id in [1, 2])")]
+    [InlineData("id == 1 or rank > 2 or 3 == id or id in [4, 5]", "((id in [1, 3, 4, 5]) or (rank > 2))")]
+    [InlineData("meta[\"a\"] == 1 or meta[\"b\"] == 2 or meta[\"a\"] == 'x'", "((meta[\"a\"] in [1, \"x\"]) or (meta[\"b\"] == 2))")]
+    [InlineData("rank == 1 or id == 2 or rank == 3.5 or id == 4", "((rank in [1, 3.5]) or (id in [2, 4]))")]
+    [InlineData("flag == true or flag == false", "((flag == True) or (flag == False))")]
+    [InlineData("id not in [1] or id == 2", "((id not in [1]) or (id == 2))")]
+    [InlineData("id == 1 and id == 2", "((id == 1) and (id == 2))")]
+    [InlineData("id == rank or id == 2", "((id == rank) or (id == 2))")]
+    public void Parse_WhenAlternativesTestOneFieldForEquality_CombinesThemIntoOneInList(string expression, string expected) =>
+        Assert.Equal(expected, Show(FilterParser.Parse(expression)));
+
+    [Fact]
+    public void Parse_WhenThousandsOfKeysAreJoinedByOr_MakesOneInListOfThemInOrder()
+    {
         var text = string.Join(" or ", Enumerable.Range(0, 4_000).Select(i => $"id == {i}"));
 
         var node = FilterParser.Parse(text);
 
-        Assert.Equal(14, node.Depth);
-        Assert.Equal("(((a or b) or c) or (d or e))", Show(FilterParser.Parse("a or b or c or d or e")));
+        Assert.Equal(2, node.Nodes);
         Assert.Equal(Enumerable.Range(0, 4_000).Select(i => (long)i), PrimaryKeyFilter.Keys(node, TestRows.Schema("c"))!.Int64!);
+    }
+
+    [Fact]
+    public void Parse_WhenTheExpressionHasMoreNodesThanTheLimit_FailsNamingTheLimit()
+    {
+        var text = string.Join(" or ", Enumerable.Range(0, 683).Select(i => $"rank > {i}"));
+
+        var error = Assert.Throws<MilvusException>(() => FilterParser.Parse(text));
+
+        Assert.Equal(ErrorCode.InvalidExpression, error.Code);
+        Assert.Equal($"The expression has 2731 operators and operands; at most {FilterParser.MaxNodes} are accepted (equality tests of one field joined by 'or' count as one 'in' list).", error.Message);
     }
 
     [Theory]

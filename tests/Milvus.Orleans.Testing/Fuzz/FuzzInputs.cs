@@ -51,13 +51,14 @@ public static class FuzzInputs
         (1, Deep),
         (1, Gen.String[0, 80]));
 
-    /// <summary>Nesting far past the limit, of every construct that nests.</summary>
+    /// <summary>Nesting far past the limit, of every construct that nests, and chains of alternatives up to past the size limit.</summary>
     public static readonly Gen<string> Deep = Gen.Int[60, 3_000].SelectMany(levels => Gen.OneOf(
         new string('(', levels) + "id > 1" + new string(')', levels),
         string.Concat(Enumerable.Repeat("not ", levels)) + "flag",
         new string('-', levels) + "rank < 0",
         "rank" + string.Concat(Enumerable.Repeat(" + 1", levels)) + " > 0",
         string.Join(" or ", Enumerable.Repeat("id == 1", levels)),
+        string.Join(" or ", Enumerable.Range(0, levels).Select(i => $"rank > {i}")),
         new string('(', levels)));
 
     /// <summary>A schema, valid or breaking one rule: names, counts, dimensions, types, keys.</summary>
