@@ -10,14 +10,11 @@ namespace Milvus.Orleans.Wal.AzureBlob;
 
 /// <summary>
 /// Logs as append blobs in one container: <c>{log}/{base position:D20}.seg</c> segments and a <c>{log}/term</c>
-/// blob whose metadata holds the newest writer's term. Each batch is one append block carrying the writer's
-/// lease and the expected append position, so a fenced writer's append fails (412) and writes nothing.
+/// blob whose metadata holds the newest writer's term. Every append block carries the writer's lease and the
+/// expected append position, so a fenced writer's append fails (412) and writes nothing.
 /// </summary>
 public sealed class AzureBlobWalStorage(BlobContainerClient container, AzureBlobWalOptions? options = null, TimeProvider? timeProvider = null) : IWalStorage
 {
-    /// <summary>One append is one append block.</summary>
-    public long MaxAppendBytes => Options.MaxBlockBytes;
-
     private const string SegmentSuffix = ".seg";
     private readonly ConcurrentDictionary<string, AppendSignal> _signals = new(StringComparer.Ordinal);
 
@@ -99,7 +96,7 @@ public sealed class AzureBlobWalStorage(BlobContainerClient container, AzureBlob
         return bases;
     }
 
-    /// <summary>The whole frames of a segment from <paramref name="from"/> (frames never span append blocks).</summary>
+    /// <summary>The whole frames of a segment from <paramref name="from"/>; a record still being written, or torn at the segment's end, is not one.</summary>
     private async Task<List<WalRecord>> ReadSegmentAsync(string log, long baseLsn, long from, long end, CancellationToken cancellationToken)
     {
         var records = new List<WalRecord>();
@@ -157,7 +154,7 @@ public sealed class AzureBlobWalOptions
     /// <summary>A segment rolls before this many blocks; Azure allows 50,000 per append blob.</summary>
     public int SegmentBlocks { get; init; } = 49_000;
 
-    /// <summary>Largest batch in one append block; Azure and Azurite accept 4 MiB per block.</summary>
+    /// <summary>Bytes per append block; Azure and Azurite accept 4 MiB, and larger records span several.</summary>
     public int MaxBlockBytes { get; init; } = 4 * 1024 * 1024;
 
     /// <summary>Skip and count a corrupt record (true) or fail with <see cref="WalCorruptException"/> (false).</summary>

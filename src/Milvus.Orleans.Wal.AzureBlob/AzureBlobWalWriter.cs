@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Globalization;
 using System.Threading.Channels;
 using Azure;
@@ -12,6 +13,8 @@ namespace Milvus.Orleans.Wal.AzureBlob;
 /// then break the lease of the last segment, so its writer can append no more, and continue in a segment of
 /// our own that starts where it ends. A writer that rolls creates its next segment first and reads the term
 /// again before appending to it, so a newer writer either sees that segment or the roller sees the newer term.
+/// Appends form one byte stream cut into append blocks, so a record may span blocks; a writer that fails part way
+/// appends nothing more, and the next writer's new segment leaves the torn record at the end of the old one.
 /// </summary>
 internal sealed class AzureBlobWalWriter : IWalWriter
 {
@@ -27,6 +30,7 @@ internal sealed class AzureBlobWalWriter : IWalWriter
     private long _segmentLength;
     private int _segmentBlocks;
     private long _durableEnd;
+    private IOException? _failure;
 
     private AzureBlobWalWriter(AzureBlobWalStorage storage, string log, long term)
     {
@@ -62,19 +66,15 @@ internal sealed class AzureBlobWalWriter : IWalWriter
     public async ValueTask<IReadOnlyList<WalPosition>> AppendAsync(IReadOnlyList<WalEntry> entries, CancellationToken cancellationToken)
     {
         WalEntries.Validate(entries);
-        var batchBytes = WalEntries.FrameBytes(entries);
-        if (batchBytes > _storage.Options.MaxBlockBytes)
-        {
-            throw new ArgumentException(
-                $"A batch of {batchBytes} bytes exceeds one append block ({_storage.Options.MaxBlockBytes} bytes) of the blob WAL.", nameof(entries));
-        }
-
         var done = new TaskCompletionSource<IReadOnlyList<WalPosition>>(TaskCreationOptions.RunContinuationsAsynchronously);
-        if (!_queue.Writer.TryWrite(new PendingAppend(entries, batchBytes, done)))
+        if (!_queue.Writer.TryWrite(new PendingAppend(entries, WalEntries.FrameBytes(entries), done)))
         {
-            throw new ObjectDisposedException(nameof(AzureBlobWalWriter), $"The writer of log '{Log}' (term {Term}) is closed.");
+            throw _failure is { } failure
+                ? new IOException($"The writer of log '{Log}' (term {Term}) stopped after a storage failure ({failure.InnerException?.Message}); open the log again.", failure)
+                : new ObjectDisposedException(nameof(AzureBlobWalWriter), $"The writer of log '{Log}' (term {Term}) is closed.");
         }
 
+        // The append is queued now; cancelling only stops waiting, as with any durable write in flight.
         return await done.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
     }
 
@@ -237,62 +237,115 @@ internal sealed class AzureBlobWalWriter : IWalWriter
     private async Task RunAsync()
     {
         var batch = new List<PendingAppend>();
-        while (await _queue.Reader.WaitToReadAsync().ConfigureAwait(false))
+        var block = ArrayPool<byte>.Shared.Rent(_storage.Options.MaxBlockBytes);
+        try
         {
-            batch.Clear();
-            long bytes = 0;
-            while (_queue.Reader.TryPeek(out var next)
-                && (batch.Count == 0 || bytes + next.Bytes <= _storage.Options.MaxBlockBytes)
-                && _queue.Reader.TryRead(out next))
+            while (await _queue.Reader.WaitToReadAsync().ConfigureAwait(false))
             {
-                batch.Add(next);
-                bytes += next.Bytes;
-            }
-
-            try
-            {
-                var ids = await AppendBlockAsync(batch, (int)bytes).ConfigureAwait(false);
-                for (var i = 0; i < batch.Count; i++)
+                batch.Clear();
+                long bytes = 0;
+                // Group commit: appends waiting behind the first fill the blocks it needs anyway, not more.
+                while (_queue.Reader.TryPeek(out var next)
+                    && (batch.Count == 0 || bytes + next.Bytes <= BlocksFor(bytes) * _storage.Options.MaxBlockBytes)
+                    && _queue.Reader.TryRead(out next))
                 {
-                    batch[i].Done.TrySetResult(ids[i]);
+                    batch.Add(next);
+                    bytes += next.Bytes;
                 }
-            }
-            catch (Exception ex)
-            {
-                foreach (var pending in batch)
+
+                try
                 {
-                    pending.Done.TrySetException(ex);
+                    var ids = await AppendGroupAsync(batch, bytes, block).ConfigureAwait(false);
+                    for (var i = 0; i < batch.Count; i++)
+                    {
+                        batch[i].Done.TrySetResult(ids[i]);
+                    }
+                }
+                catch (WalFencedException ex)
+                {
+                    FailAll(batch, ex);
+                }
+                catch (Exception ex)
+                {
+                    // A group may have landed in part, leaving a record torn at the segment's end: append nothing
+                    // after it. The next writer continues in a new segment, so the torn record stays at an end.
+                    Stop(batch, ex);
+                    return;
                 }
             }
         }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(block);
+        }
     }
 
-    private async Task<WalPosition[][]> AppendBlockAsync(List<PendingAppend> batch, int bytes)
+    private long BlocksFor(long bytes) => (bytes + _storage.Options.MaxBlockBytes - 1) / _storage.Options.MaxBlockBytes;
+
+    /// <summary>
+    /// Writes the group's frames as one byte stream cut into append blocks, each landing only at the position the
+    /// previous one ended, under our lease: a record may span blocks, and readers see it once its last block landed.
+    /// </summary>
+    private async Task<WalPosition[][]> AppendGroupAsync(List<PendingAppend> batch, long bytes, byte[] block)
     {
-        if (_segmentLength >= _storage.Options.SegmentBytes || _segmentBlocks >= _storage.Options.SegmentBlocks)
+        var blocks = BlocksFor(bytes);
+        if (_segmentLength >= _storage.Options.SegmentBytes || (_segmentBlocks > 0 && _segmentBlocks + blocks > _storage.Options.SegmentBlocks))
         {
             await RollAsync().ConfigureAwait(false);
         }
 
-        var block = new byte[bytes];
         var ids = new WalPosition[batch.Count][];
         var used = 0;
+        var header = new byte[WalFrame.HeaderSize];
         for (var b = 0; b < batch.Count; b++)
         {
             var entries = batch[b].Entries;
             ids[b] = new WalPosition[entries.Count];
             for (var i = 0; i < entries.Count; i++)
             {
-                var size = WalFrame.SizeOf(entries[i].Payload.Length);
-                WalFrame.Write(block.AsSpan(used, size), entries[i].Type, entries[i].Payload.Span);
+                // Blocks before this one have landed, so the segment's length is where this block starts.
                 ids[b][i] = new WalPosition(_segmentBase + _segmentLength + used);
-                used += size;
+                WalFrame.WriteHeader(header, entries[i].Type, entries[i].Payload.Span);
+                used = await CopyAsync(header, block, used).ConfigureAwait(false);
+                used = await CopyAsync(entries[i].Payload, block, used).ConfigureAwait(false);
             }
         }
 
+        if (used > 0)
+        {
+            await AppendBlockAsync(block, used).ConfigureAwait(false);
+        }
+
+        WalMetrics.Flushes.Add(1);
+        Interlocked.Exchange(ref _durableEnd, _segmentBase + _segmentLength);
+        _storage.Signal(Log).Pulse();
+        return ids;
+
+        // Fills the block from source, appending each block that becomes full; returns the bytes in the last one.
+        async ValueTask<int> CopyAsync(ReadOnlyMemory<byte> source, byte[] target, int filled)
+        {
+            while (!source.IsEmpty)
+            {
+                var take = Math.Min(source.Length, _storage.Options.MaxBlockBytes - filled);
+                source.Span[..take].CopyTo(target.AsSpan(filled));
+                source = source[take..];
+                filled += take;
+                if (filled == _storage.Options.MaxBlockBytes)
+                {
+                    await AppendBlockAsync(target, filled).ConfigureAwait(false);
+                    filled = 0;
+                }
+            }
+
+            return filled;
+        }
+    }
+
+    private async Task AppendBlockAsync(byte[] block, int length)
+    {
         try
         {
-            using var content = new MemoryStream(block, writable: false);
+            using var content = new MemoryStream(block, 0, length, writable: false);
             var response = await _segment.AppendBlockAsync(content, new AppendBlobAppendBlockOptions
             {
                 Conditions = new AppendBlobRequestConditions { LeaseId = _leaseId, IfAppendPositionEqual = _segmentLength },
@@ -305,12 +358,28 @@ internal sealed class AzureBlobWalWriter : IWalWriter
             throw new WalFencedException(Log, Term, await ReadTermAsync(CancellationToken.None).ConfigureAwait(false));
         }
 
-        _segmentLength += used;
-        Interlocked.Exchange(ref _durableEnd, _segmentBase + _segmentLength);
-        WalMetrics.Bytes.Add(used);
-        WalMetrics.Flushes.Add(1);
-        _storage.Signal(Log).Pulse();
-        return ids;
+        _segmentLength += length;
+        WalMetrics.Bytes.Add(length);
+    }
+
+    private static void FailAll(List<PendingAppend> batch, Exception error)
+    {
+        foreach (var pending in batch)
+        {
+            pending.Done.TrySetException(error);
+        }
+    }
+
+    /// <summary>Acknowledges nothing more: the group, everything queued and every later append fail with the cause.</summary>
+    private void Stop(List<PendingAppend> batch, Exception cause)
+    {
+        _failure = new IOException($"The blob WAL of log '{Log}' (term {Term}) failed to append ({cause.Message}); nothing of this write was acknowledged.", cause);
+        _queue.Writer.TryComplete(_failure);
+        FailAll(batch, _failure);
+        while (_queue.Reader.TryRead(out var queued))
+        {
+            queued.Done.TrySetException(_failure);
+        }
     }
 
     /// <summary>Seals the current segment and continues in a new one at its end, then checks the term again.</summary>

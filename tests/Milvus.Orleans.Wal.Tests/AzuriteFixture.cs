@@ -10,6 +10,8 @@ public sealed class AzuriteFixture : IAsyncLifetime
 
     public BlobServiceClient Service => _server!.Service;
 
+    public string ConnectionString => _server!.ConnectionString;
+
     public async ValueTask InitializeAsync() => _server = await AzuriteServer.StartAsync();
 
     public async ValueTask DisposeAsync()

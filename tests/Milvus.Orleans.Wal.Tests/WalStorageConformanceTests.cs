@@ -192,6 +192,59 @@ public abstract class WalStorageConformanceTests : IAsyncLifetime
     }
 
     [Theory]
+    [InlineData(4 * 1024 * 1024 - 1)]
+    [InlineData(4 * 1024 * 1024 + 1)]
+    [InlineData(64 * 1024 * 1024)]
+    public async Task AppendAsync_WithALargeRecord_ReadsItBackWholeBeforeTheNextOne(int length)
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var writer = await Storage.OpenWriterAsync("large", 1, ct);
+        var payload = RandomBytes(new Random(length), length);
+
+        var large = await writer.AppendAsync([new WalEntry(1, payload)], ct);
+        var after = await writer.AppendAsync([new WalEntry(2, "after"u8.ToArray())], ct);
+        var records = await ReadAll("large", WalPosition.Start);
+
+        Assert.Equal([large[0], after[0]], records.Select(r => r.Id));
+        Assert.Equal([(byte)1, (byte)2], records.Select(r => r.Type));
+        Assert.True(payload.AsSpan().SequenceEqual(records[0].Payload.Span), "the large record differs");
+        Assert.Equal((after[0], writer.DurableEnd), (records[0].Next, records[1].Next));
+    }
+
+    [Fact]
+    public async Task AppendAsync_WhenConcurrentBatchesTogetherExceedFourMebibytes_KeepsEveryBatchContiguous()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var writer = await Storage.OpenWriterAsync("groups", 1, ct);
+        var random = new Random(42);
+        // 8 appenders, each sending 3 batches of 3 records of up to 1 MiB: groups of several MiB span blocks.
+        var batches = Enumerable.Range(0, 24)
+            .Select(_ => Enumerable.Range(0, 3).Select(_ => RandomBytes(random, random.Next(1, 1024 * 1024 + 1))).ToArray())
+            .ToArray();
+
+        var appended = await Task.WhenAll(batches.Chunk(3).Select(async mine =>
+        {
+            var ids = new List<IReadOnlyList<WalPosition>>();
+            foreach (var batch in mine)
+            {
+                ids.Add(await writer.AppendAsync([.. batch.Select(p => new WalEntry(3, p))], ct));
+            }
+
+            return ids;
+        }));
+        var records = await ReadAll("groups", WalPosition.Start);
+
+        var index = records.Select((r, i) => (r.Id, i)).ToDictionary(p => p.Id, p => p.i);
+        var batchIds = appended.SelectMany(a => a).ToList();
+        Assert.Equal(72, records.Count);
+        Assert.All(batchIds, ids => Assert.Equal([index[ids[0]], index[ids[0]] + 1, index[ids[0]] + 2], ids.Select(id => index[id])));
+        Assert.All(batches.Zip(appended.SelectMany(a => a)).SelectMany(p => p.First.Zip(p.Second)),
+            sent => Assert.True(sent.First.AsSpan().SequenceEqual(records[index[sent.Second]].Payload.Span)));
+        Assert.All(records.Zip(records.Skip(1)), pair => Assert.Equal(pair.First.Next, pair.Second.Id));
+        Assert.Equal(records[^1].Next, writer.DurableEnd);
+    }
+
+    [Theory]
     [InlineData("../etc")]
     [InlineData("")]
     [InlineData("a/b")]

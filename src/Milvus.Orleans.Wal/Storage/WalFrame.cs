@@ -20,11 +20,18 @@ internal static class WalFrame
     /// <summary>Writes one frame into <paramref name="destination"/>, which must hold <see cref="SizeOf"/> bytes.</summary>
     public static void Write(Span<byte> destination, byte type, ReadOnlySpan<byte> payload)
     {
+        WriteHeader(destination, type, payload);
+        payload.CopyTo(destination[HeaderSize..]);
+    }
+
+    /// <summary>Writes the <see cref="HeaderSize"/> bytes that precede <paramref name="payload"/> in its frame.</summary>
+    public static void WriteHeader(Span<byte> destination, byte type, ReadOnlySpan<byte> payload)
+    {
         BinaryPrimitives.WriteUInt32LittleEndian(destination, Magic);
         BinaryPrimitives.WriteInt32LittleEndian(destination[4..], payload.Length);
         destination[12] = type;
-        payload.CopyTo(destination[HeaderSize..]);
-        BinaryPrimitives.WriteUInt32LittleEndian(destination[8..], Checksum(destination[..SizeOf(payload.Length)]));
+        var crc = Crc32C.Append(Crc32C.Append(Crc32C.Seed, destination[4..8]), destination[12..13]);
+        BinaryPrimitives.WriteUInt32LittleEndian(destination[8..], Crc32C.Finish(Crc32C.Append(crc, payload)));
     }
 
     /// <summary>What <see cref="TryRead"/> found at an offset.</summary>

@@ -4,7 +4,6 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 using Milvus.Orleans.Streaming.Configuration;
 using Milvus.Orleans.Wal;
-using Milvus.Orleans.Wal.Storage;
 
 namespace Milvus.Orleans.Streaming.Tests.Configuration;
 
@@ -71,14 +70,12 @@ public sealed class MilvusOptionsValidationTests
     [Fact]
     public void Validate_WhenMessagesDoNotFitOneAppendOfTheWalStorage_FailsNamingBothKeys()
     {
-        var services = Services(
-            new() { ["Milvus:Wal:Storage"] = "blob", ["Milvus:Message:MaxBytes"] = (8 * 1024 * 1024).ToString(System.Globalization.CultureInfo.InvariantCulture) },
-            s => s.AddKeyedSingleton<IWalStorage>(StreamingSiloBuilderExtensions.WalBackendKey, new BlockStorage(4 * 1024 * 1024)));
+        var validator = StartupValidator(new() { ["Milvus:Message:MaxBytes"] = (64 * 1024 * 1024).ToString(System.Globalization.CultureInfo.InvariantCulture) });
 
-        var error = Assert.Throws<OptionsValidationException>(services.GetRequiredService<IStartupValidator>().Validate);
+        var error = Assert.Throws<OptionsValidationException>(validator.Validate);
 
         Assert.Equal(
-            ["Milvus:Message:MaxBytes = 8388608 does not fit Milvus:Wal:Storage = Blob: it appends at most 4194304 bytes at once, so a message holds at most 4128768 bytes."],
+            ["Milvus:Message:MaxBytes = 67108864 does not fit Milvus:Wal:Storage = Local: it appends at most 67108877 bytes at once, so a message holds at most 67043341 bytes."],
             error.Failures);
     }
 
@@ -100,22 +97,11 @@ public sealed class MilvusOptionsValidationTests
     private static IStartupValidator StartupValidator(Dictionary<string, string?> settings) =>
         Services(settings).GetRequiredService<IStartupValidator>();
 
-    private static ServiceProvider Services(Dictionary<string, string?> settings, Action<IServiceCollection>? services = null)
+    private static ServiceProvider Services(Dictionary<string, string?> settings)
     {
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(settings).Build();
         var builder = Host.CreateEmptyApplicationBuilder(new());
         builder.UseOrleans(silo => silo.AddMilvusStreaming(configuration));
-        services?.Invoke(builder.Services);
         return builder.Services.BuildServiceProvider();
-    }
-
-    /// <summary>A WAL back-end that appends at most <paramref name="maxAppendBytes"/> at once, as the blob one does; never opened here.</summary>
-    private sealed class BlockStorage(long maxAppendBytes) : IWalStorage
-    {
-        public long MaxAppendBytes => maxAppendBytes;
-
-        public ValueTask<IWalWriter> OpenWriterAsync(string log, long term, CancellationToken cancellationToken) => throw new NotSupportedException();
-
-        public IAsyncEnumerable<WalRecord> ReadAsync(string log, WalPosition from, bool follow, CancellationToken cancellationToken) => throw new NotSupportedException();
     }
 }
