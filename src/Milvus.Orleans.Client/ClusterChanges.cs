@@ -21,6 +21,7 @@ public sealed class ClusterChanges : IClusterConnectionStatusObserver, IDisposab
     private ITimer? _poll;
     private HashSet<Uri>? _gateways;
     private int _polling;
+    private bool _disposed;
 
     public ClusterChanges(IServiceProvider services, TimeProvider? timeProvider = null)
     {
@@ -55,6 +56,7 @@ public sealed class ClusterChanges : IClusterConnectionStatusObserver, IDisposab
     {
         lock (_gate)
         {
+            _disposed = true;
             _poll?.Dispose();
             _next.Dispose();
         }
@@ -65,6 +67,12 @@ public sealed class ClusterChanges : IClusterConnectionStatusObserver, IDisposab
         CancellationTokenSource changed;
         lock (_gate)
         {
+            // Orleans still reports lost gateways while the client shuts down.
+            if (_disposed)
+            {
+                return;
+            }
+
             (changed, _next) = (_next, new CancellationTokenSource());
         }
 

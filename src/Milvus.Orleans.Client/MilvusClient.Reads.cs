@@ -175,7 +175,7 @@ public sealed partial class MilvusClient
     public async Task<IReadOnlyList<ShardStatus>> GetShardStatusAsync(string collection, CancellationToken cancellationToken = default)
     {
         var info = await CollectionAsync(collection, cancellationToken).ConfigureAwait(false);
-        return await Task.WhenAll(info.VChannels.Select(vchannel => RetryAsync(() => Delegator(vchannel).GetStatusAsync(), cancellationToken))).ConfigureAwait(false);
+        return await Task.WhenAll(info.VChannels.Select(vchannel => RetryAsync(() => Delegator(vchannel).GetStatusAsync(), cancellationToken, idempotent: true))).ConfigureAwait(false);
     }
 
     /// <summary>Calls every delegator of <paramref name="collection"/>: each replica of each shard.</summary>

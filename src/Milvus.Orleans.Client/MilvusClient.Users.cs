@@ -21,7 +21,7 @@ public sealed partial class MilvusClient
 
     /// <summary>The users, root first.</summary>
     public Task<IReadOnlyList<string>> ListUsersAsync(CancellationToken cancellationToken = default) =>
-        RetryAsync(Users.ListUsersAsync, cancellationToken);
+        RetryAsync(Users.ListUsersAsync, cancellationToken, idempotent: true);
 
     private static async Task<bool> Done(Task call)
     {

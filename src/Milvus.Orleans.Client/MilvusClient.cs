@@ -59,7 +59,7 @@ public sealed partial class MilvusClient(IClusterClient cluster, TimeProvider? t
 
     /// <summary>Which silo owns each pchannel, with its term.</summary>
     public Task<ChannelTopology> GetTopologyAsync(CancellationToken cancellationToken = default) =>
-        RetryAsync(cluster.GetGrain<IStreamingCoordinatorGrain>(0).GetTopologyAsync, cancellationToken);
+        RetryAsync(cluster.GetGrain<IStreamingCoordinatorGrain>(0).GetTopologyAsync, cancellationToken, idempotent: true);
 
     /// <summary>Creates a collection; its schema is checked first and every problem is named.</summary>
     public Task<CollectionInfo> CreateCollectionAsync(CollectionSchema schema, CancellationToken cancellationToken = default)
@@ -82,12 +82,12 @@ public sealed partial class MilvusClient(IClusterClient cluster, TimeProvider? t
 
     /// <summary>Names of the collections, sorted.</summary>
     public Task<IReadOnlyList<string>> ListCollectionsAsync(CancellationToken cancellationToken = default) =>
-        RetryAsync(Catalog.ListCollectionsAsync, cancellationToken);
+        RetryAsync(Catalog.ListCollectionsAsync, cancellationToken, idempotent: true);
 
     /// <summary>The collection's schema, partitions and vchannels.</summary>
     public async Task<CollectionInfo> DescribeCollectionAsync(string name, CancellationToken cancellationToken = default)
     {
-        var info = await RetryAsync(() => Catalog.DescribeCollectionAsync(name), cancellationToken).ConfigureAwait(false);
+        var info = await RetryAsync(() => Catalog.DescribeCollectionAsync(name), cancellationToken, idempotent: true).ConfigureAwait(false);
         _collections[name] = info;
         return info;
     }
@@ -204,7 +204,7 @@ public sealed partial class MilvusClient(IClusterClient cluster, TimeProvider? t
     {
         var info = await CollectionAsync(collection, cancellationToken).ConfigureAwait(false);
         return await Task.WhenAll(info.VChannels.Select(vchannel =>
-            RetryAsync(cluster.GetGrain<IVChannelGrain>(vchannel).GetProgressAsync, cancellationToken))).ConfigureAwait(false);
+            RetryAsync(cluster.GetGrain<IVChannelGrain>(vchannel).GetProgressAsync, cancellationToken, idempotent: true))).ConfigureAwait(false);
     }
 
     private async Task<WriteResult> WriteRowsAsync(string collection, RowBatch rows, string? partition, bool upsert, CancellationToken cancellationToken)
@@ -257,7 +257,7 @@ public sealed partial class MilvusClient(IClusterClient cluster, TimeProvider? t
         string vchannel, SubscriptionStart start, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         var from = start.IsLatest
-            ? (await RetryAsync(() => cluster.GetGrain<IWalGrain>(ChannelNames.PChannelOf(vchannel)).GetStateAsync(), cancellationToken).ConfigureAwait(false)).DurableEnd
+            ? (await RetryAsync(() => cluster.GetGrain<IWalGrain>(ChannelNames.PChannelOf(vchannel)).GetStateAsync(), cancellationToken, idempotent: true).ConfigureAwait(false)).DurableEnd
             : start.Id;
         var (delivered, deliveredPart) = (start.SkipThrough, start.SkipThroughPart);
         // The reader drops a retried request's second copy only if it read the first; across a resume, this does.
