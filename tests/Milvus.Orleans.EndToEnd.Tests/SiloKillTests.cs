@@ -9,7 +9,10 @@ using Milvus.Orleans.Testing;
 
 namespace Milvus.Orleans.EndToEnd.Tests;
 
-/// <summary>Three silo processes (the silo host as deployed) over Garnet, Azurite and one WAL directory, SIGKILLed in turn.</summary>
+/// <summary>
+/// Three silo processes (the silo host as deployed) over Garnet and Azurite, SIGKILLed in turn: with the local WAL in
+/// one directory they share, and with the WAL in append blobs, where each silo has a folder of its own and shares no disk.
+/// </summary>
 public sealed class SiloKillTests
 {
     private const int Dimension = 8;
@@ -17,17 +20,26 @@ public sealed class SiloKillTests
     private static readonly TimeSpan Insertion = TimeSpan.FromSeconds(60);
     private static readonly TimeSpan KillEvery = TimeSpan.FromSeconds(5);
 
-    [Fact]
-    public async Task InsertAsync_WhileASiloIsKilledEveryFiveSeconds_LeavesEveryAcknowledgedRowInHistoryExactlyOnce()
+    [Theory]
+    [InlineData("local")]
+    [InlineData("blob")]
+    public async Task InsertAsync_WhileASiloIsKilledEveryFiveSeconds_LeavesEveryAcknowledgedRowInHistoryExactlyOnce(string wal)
     {
         using var scope = new TestScope(TimeSpan.FromMinutes(8));
         var ct = scope.Token;
         using var garnet = new EmbeddedGarnet();
         await using var azurite = await AzuriteServer.StartAsync();
         var clusterId = $"kill-{Guid.NewGuid():N}";
-        var wal = Path.Combine(scope.DataPath, "wal");
         var silos = new List<SiloProcess>();
-        SiloProcess StartSilo() => SiloProcess.Start(SiloProcess.Environment(garnet.ConnectionString, azurite.ConnectionString, clusterId, wal));
+        var folders = new List<string>();
+        SiloProcess StartSilo()
+        {
+            folders.Add(Path.Combine(scope.DataPath, wal == "local" ? "wal" : $"silo-{folders.Count}"));
+            var environment = SiloProcess.Environment(garnet.ConnectionString, azurite.ConnectionString, clusterId, folders[^1]);
+            environment["Milvus__Wal__Storage"] = wal;
+            return SiloProcess.Start(environment);
+        }
+
         try
         {
             for (var i = 0; i < 3; i++)
@@ -93,6 +105,18 @@ public sealed class SiloKillTests
             var counts = history.LiveKeys.CountBy(k => k).ToDictionary();
             Assert.Equal([], counts.Where(c => c.Value > 1).Select(c => c.Key).Order());
             Assert.Equal([], acknowledged.Where(k => !counts.ContainsKey(k)).Order());
+            if (wal == "blob")
+            {
+                // Every log is in the "wal" container; no silo wrote one to its own folder.
+                var logs = new HashSet<string>();
+                await foreach (var blob in azurite.Service.GetBlobContainerClient("wal").GetBlobsAsync(cancellationToken: ct))
+                {
+                    logs.Add(blob.Name.Split('/')[0]);
+                }
+
+                Assert.Equal(16, logs.Count);
+                Assert.All(folders, folder => Assert.False(Directory.Exists(folder) && Directory.EnumerateFileSystemEntries(folder).Any(), folder));
+            }
         }
         finally
         {

@@ -14,13 +14,7 @@ internal static class ClusterLogs
     {
         var codec = cluster.Cluster.Silos[0].ServiceProvider.GetRequiredService<MessageCodec>();
         var messages = new List<LoggedMessage>();
-        if (!Directory.Exists(Path.Combine(cluster.WalPath, pchannel)))
-        {
-            return messages;
-        }
-
-        var storage = new LocalWalStorage(new LocalWalOptions { Path = cluster.WalPath });
-        await foreach (var record in storage.ReadAsync(pchannel, WalPosition.Start, follow: false, TestContext.Current.CancellationToken))
+        await foreach (var record in cluster.OpenWalStorage().ReadAsync(pchannel, WalPosition.Start, follow: false, TestContext.Current.CancellationToken))
         {
             messages.Add(codec.Decode(record));
         }
@@ -43,5 +37,5 @@ internal static class ClusterLogs
 
     /// <summary>Opens <paramref name="pchannel"/>'s log as another silo would, with <paramref name="term"/>.</summary>
     public static async Task<IWalWriter> OpenWalAsync(this InProcessMilvusCluster cluster, string pchannel, long term) =>
-        await new LocalWalStorage(new LocalWalOptions { Path = cluster.WalPath }).OpenWriterAsync(pchannel, term, TestContext.Current.CancellationToken);
+        await cluster.OpenWalStorage().OpenWriterAsync(pchannel, term, TestContext.Current.CancellationToken);
 }

@@ -7,6 +7,10 @@ using Milvus.Orleans.Grains;
 using Milvus.Orleans.Query;
 using Milvus.Orleans.Security;
 using Milvus.Orleans.Streaming;
+using Milvus.Orleans.Wal;
+using Milvus.Orleans.Wal.AzureBlob;
+using Milvus.Orleans.Wal.Storage;
+using Microsoft.Extensions.Options;
 using Orleans.Configuration;
 using Orleans.TestingHost;
 using StackExchange.Redis;
@@ -15,8 +19,10 @@ namespace Milvus.Orleans.Testing;
 
 /// <summary>
 /// Silos in this process sharing what a real deployment shares: grain state in a real Garnet that outlives killed
-/// silos, the local WAL in one directory, and history in a blob container of its own on the test process' Azurite.
-/// Membership is the test cluster's in-memory table; failure detection is tuned to about a second, as in the silo host.
+/// silos, the WAL (local files in one directory, or with <c>Milvus:Wal:Storage = Blob</c> append blobs in a container
+/// of its own), and history in a blob container of its own on the test process' Azurite. Without a setting, the WAL's
+/// storage is <see cref="WalEnvironmentVariable"/>'s, so a whole suite can run on the blob WAL. Membership is the test
+/// cluster's in-memory table; failure detection is tuned to about a second, as in the silo host.
 /// </summary>
 public sealed class InProcessMilvusCluster : IAsyncDisposable
 {
@@ -28,10 +34,12 @@ public sealed class InProcessMilvusCluster : IAsyncDisposable
     // Grain state in Garnet is keyed by service id: a restarted cluster keeps it to find its state again.
     private readonly string _serviceId = $"milvus-test-{Guid.NewGuid():N}";
 
-    private InProcessMilvusCluster(EmbeddedGarnet garnet, DirectoryInfo wal, BlobContainerClient history, short silos, IConfiguration configuration, Action<IServiceCollection>? services)
+    private InProcessMilvusCluster(
+        EmbeddedGarnet garnet, DirectoryInfo wal, BlobContainerClient walBlobs, BlobContainerClient history, short silos, IConfiguration configuration, Action<IServiceCollection>? services)
     {
         _garnet = garnet;
         _wal = wal;
+        WalBlobs = walBlobs;
         History = history;
         _silos = silos;
         _configuration = configuration;
@@ -56,6 +64,21 @@ public sealed class InProcessMilvusCluster : IAsyncDisposable
     /// <summary>The directory of the local WAL every silo shares.</summary>
     public string WalPath => _wal.FullName;
 
+    /// <summary>The variable naming the WAL storage of clusters whose settings name none: <c>Local</c> (unset) or <c>Blob</c>.</summary>
+    public const string WalEnvironmentVariable = "MILVUS_TEST_WAL";
+
+    /// <summary>Settings that put the WAL in append blobs, in <see cref="WalBlobs"/>.</summary>
+    public static IReadOnlyDictionary<string, string?> BlobWal { get; } = new Dictionary<string, string?> { ["Milvus:Wal:Storage"] = nameof(WalStorageKind.Blob) };
+
+    /// <summary>The blob container of the WAL when <c>Milvus:Wal:Storage = Blob</c>.</summary>
+    public BlobContainerClient WalBlobs { get; }
+
+    /// <summary>The WAL's storage as another silo would open it: the same logs, through an instance of its own.</summary>
+    public IWalStorage OpenWalStorage() =>
+        Enum.Parse<WalStorageKind>(_configuration["Milvus:Wal:Storage"]!, ignoreCase: true) == WalStorageKind.Blob
+            ? new AzureBlobWalStorage(WalBlobs)
+            : new LocalWalStorage(new LocalWalOptions { Path = WalPath });
+
     /// <summary>The blob container of the cluster's history: segments and checkpoints.</summary>
     public BlobContainerClient History { get; }
 
@@ -70,13 +93,19 @@ public sealed class InProcessMilvusCluster : IAsyncDisposable
     {
         var azurite = await SharedAzurite.GetAsync().ConfigureAwait(false);
         var history = azurite.Service.GetBlobContainerClient($"history-{Guid.NewGuid():N}");
+        var walBlobs = azurite.Service.GetBlobContainerClient($"wal-{Guid.NewGuid():N}");
         var garnet = new EmbeddedGarnet();
         var wal = Directory.CreateTempSubdirectory("milvus-streaming-wal-");
         var configuration = new ConfigurationBuilder()
-            .AddInMemoryCollection(new Dictionary<string, string?> { ["Milvus:Wal:Path"] = wal.FullName, ["Milvus:Streaming:PChannels"] = "8" })
+            .AddInMemoryCollection(new Dictionary<string, string?>
+            {
+                ["Milvus:Wal:Path"] = wal.FullName,
+                ["Milvus:Wal:Storage"] = Environment.GetEnvironmentVariable(WalEnvironmentVariable) ?? nameof(WalStorageKind.Local),
+                ["Milvus:Streaming:PChannels"] = "8",
+            })
             .AddInMemoryCollection(settings ?? new Dictionary<string, string?>())
             .Build();
-        var cluster = new InProcessMilvusCluster(garnet, wal, history, silos, configuration, services);
+        var cluster = new InProcessMilvusCluster(garnet, wal, walBlobs, history, silos, configuration, services);
         try
         {
             await cluster.DeployAsync(cancellationToken).ConfigureAwait(false);
@@ -134,6 +163,10 @@ public sealed class InProcessMilvusCluster : IAsyncDisposable
             // Stream subscriptions and the vchannel stream receivers' checkpoints.
             silo.AddRedisGrainStorage("PubSubStore", o => o.ConfigurationOptions = redis);
             silo.Services.AddKeyedSingleton(StreamingSiloBuilderExtensions.HistoryContainerKey, History);
+            silo.Services.AddKeyedSingleton<IWalStorage>(StreamingSiloBuilderExtensions.WalBackendKey, (sp, _) => new AzureBlobWalStorage(
+                WalBlobs,
+                new AzureBlobWalOptions { RecoveryErrorIgnore = sp.GetRequiredService<IOptions<WalOptions>>().Value.RecoveryErrorIgnore },
+                sp.GetRequiredService<TimeProvider>()));
             silo.AddMilvusStreaming(_configuration);
             silo.AddMilvusQuery(_configuration);
             silo.AddMilvusSecurity(_configuration);
@@ -191,5 +224,6 @@ public sealed class InProcessMilvusCluster : IAsyncDisposable
         _garnet.Dispose();
         _wal.Delete(recursive: true);
         await History.DeleteIfExistsAsync().ConfigureAwait(false);
+        await WalBlobs.DeleteIfExistsAsync().ConfigureAwait(false);
     }
 }

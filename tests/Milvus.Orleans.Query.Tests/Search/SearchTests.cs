@@ -12,15 +12,28 @@ namespace Milvus.Orleans.Query.Tests.Search;
 /// be compared with an oracle row for row: growing rows, sealed rows on query nodes, deletes and upserts at the
 /// read's timestamp, filters, and the consistency levels.
 /// </summary>
-public sealed class SearchTests : IAsyncLifetime
+public class SearchTests : IAsyncLifetime
 {
     private const int Dimension = 8;
+    private readonly IReadOnlyDictionary<string, string?> _settings;
     private InProcessMilvusCluster _cluster = null!;
 
-    public async ValueTask InitializeAsync() => _cluster = await InProcessMilvusCluster.StartAsync(
-        2, new Dictionary<string, string?> { ["Milvus:Streaming:PChannels"] = "4", ["Milvus:Query:IndexMinRows"] = "100000000", ["Milvus:Query:Nodes"] = "3" });
+    public SearchTests()
+        : this(new Dictionary<string, string?>())
+    {
+    }
 
-    public async ValueTask DisposeAsync() => await _cluster.DisposeAsync();
+    protected SearchTests(IReadOnlyDictionary<string, string?> settings) => _settings = settings;
+
+    public async ValueTask InitializeAsync() => _cluster = await InProcessMilvusCluster.StartAsync(
+        2,
+        new Dictionary<string, string?>(_settings) { ["Milvus:Streaming:PChannels"] = "4", ["Milvus:Query:IndexMinRows"] = "100000000", ["Milvus:Query:Nodes"] = "3" });
+
+    public async ValueTask DisposeAsync()
+    {
+        await _cluster.DisposeAsync();
+        GC.SuppressFinalize(this);
+    }
 
     [Theory]
     [InlineData(MetricType.L2)]
@@ -221,3 +234,6 @@ public sealed class SearchTests : IAsyncLifetime
         return [.. Enumerable.Range(0, count).Select(_ => Enumerable.Range(0, Dimension).Select(_ => (random.NextSingle() * 2) - 1).ToArray())];
     }
 }
+
+/// <summary>The same reads, with the WAL in append blobs: growing rows come from the blob log.</summary>
+public sealed class SearchOnBlobWalTests() : SearchTests(InProcessMilvusCluster.BlobWal);

@@ -4,12 +4,23 @@ using Milvus.Orleans.Grains;
 using Milvus.Orleans.Messages;
 using Milvus.Orleans.Schema;
 using Milvus.Orleans.Streaming.Tests.Collections;
+using Milvus.Orleans.Testing;
 
 namespace Milvus.Orleans.Streaming.Tests.Failover;
 
 /// <summary>Writes and subscriptions keep their guarantees while a silo dies and another joins.</summary>
-public sealed class FailoverTests() : ClusterTests(3)
+public class FailoverTests : ClusterTests
 {
+    public FailoverTests()
+        : this(null)
+    {
+    }
+
+    protected FailoverTests(IReadOnlyDictionary<string, string?>? settings)
+        : base(3, settings)
+    {
+    }
+
     private const int Collections = 4;
     private const int Writers = 8;
     private const int RowsPerBatch = 20;
@@ -164,3 +175,6 @@ public sealed class FailoverTests() : ClusterTests(3)
         return true;
     }
 }
+
+/// <summary>The same, with the WAL in append blobs: the new owners take the logs from blob storage.</summary>
+public sealed class FailoverOnBlobWalTests() : FailoverTests(InProcessMilvusCluster.BlobWal);

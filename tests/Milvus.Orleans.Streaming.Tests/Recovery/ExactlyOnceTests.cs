@@ -11,8 +11,18 @@ namespace Milvus.Orleans.Streaming.Tests.Recovery;
 /// answers with the keys its first copy stored, also after every silo restarted. Rows are counted as they are, never
 /// through a distinct set.
 /// </summary>
-public sealed class ExactlyOnceTests() : ClusterTests(1)
+public class ExactlyOnceTests : ClusterTests
 {
+    public ExactlyOnceTests()
+        : this(null)
+    {
+    }
+
+    protected ExactlyOnceTests(IReadOnlyDictionary<string, string?>? settings)
+        : base(1, settings)
+    {
+    }
+
     [Fact]
     public async Task Replay_WhenTheCopiesOfARetriedWriteStraddleACheckpoint_AppliesItOnce()
     {
@@ -63,3 +73,6 @@ public sealed class ExactlyOnceTests() : ClusterTests(1)
         Assert.Equal(first.AssignedIds.Order(), (long[])stored.Column("id")!.Values);
     }
 }
+
+/// <summary>The same, with the WAL in append blobs.</summary>
+public sealed class ExactlyOnceOnBlobWalTests() : ExactlyOnceTests(InProcessMilvusCluster.BlobWal);

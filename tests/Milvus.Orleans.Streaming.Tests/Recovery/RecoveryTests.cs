@@ -8,8 +8,18 @@ using Milvus.Orleans.Testing;
 namespace Milvus.Orleans.Streaming.Tests.Recovery;
 
 /// <summary>The log into history through the recovery grains, on two silos, read back from the history container.</summary>
-public sealed class RecoveryTests() : ClusterTests(2)
+public class RecoveryTests : ClusterTests
 {
+    public RecoveryTests()
+        : this(null)
+    {
+    }
+
+    protected RecoveryTests(IReadOnlyDictionary<string, string?>? settings)
+        : base(2, settings)
+    {
+    }
+
     [Fact]
     public async Task FlushAsync_AfterInsertsAndDeletes_ReturnsOnceHistoryHoldsEveryRowAndDeleteOnce()
     {
@@ -181,3 +191,6 @@ public sealed class RecoveryTests() : ClusterTests(2)
         return await command.ExecuteScalarAsync(ct);
     }
 }
+
+/// <summary>The same, with the WAL in append blobs: recovery replays it from blob storage.</summary>
+public sealed class RecoveryOnBlobWalTests() : RecoveryTests(InProcessMilvusCluster.BlobWal);
