@@ -4,7 +4,7 @@ using Microsoft.Extensions.Configuration;
 namespace Milvus.Orleans.AppHost;
 
 /// <summary>
-/// The AppHost's own flags (<c>--SiloReplicas 3</c>, <c>--Tls true</c>, …): a value that does not parse stops it with
+/// The AppHost's own flags (<c>--SiloReplicas 3</c>, <c>--Tls true</c>, <c>--Storage blob</c>, …): a value that does not parse stops it with
 /// one line naming the flag and exit code 2, as the silos do for their configuration.
 /// </summary>
 internal static class AppHostSettings
@@ -28,6 +28,18 @@ internal static class AppHostSettings
         var text when bool.TryParse(text, out var value) => value,
         var text => Stop<bool>($"--{key} = '{text}' is not true or false."),
     };
+
+    public static string Choice(IConfiguration configuration, string key, params string[] choices)
+    {
+        var text = configuration[key];
+        if (text is null)
+        {
+            return choices[0];
+        }
+
+        return choices.FirstOrDefault(c => string.Equals(c, text, StringComparison.OrdinalIgnoreCase))
+            ?? Stop<string>($"--{key} = '{text}' is not one of {string.Join(", ", choices)}.");
+    }
 
     private static T Stop<T>(string problem)
     {

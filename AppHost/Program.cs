@@ -39,12 +39,16 @@ var token = ReferenceExpression.Create($"root:{rootPassword}");
 // --Tls true: silos and clients talk TLS, with a self-signed cluster certificate made once beside the data.
 var certificate = AppHostSettings.Bool(builder.Configuration, "Tls") ? ClusterCertificates.EnsureSelfSigned(Path.Combine(dataPath, "tls", "cluster.pfx")) : null;
 
+// --Storage blob: the WAL in append blobs (container "wal") beside the history, so silos share no disk; with the
+// default, local, they share the WAL folder under the data path.
+var storage = AppHostSettings.Choice(builder.Configuration, "Storage", "local", "blob");
+
 var silo = builder.AddProject<Projects.Milvus_Orleans_Silo>("silo")
     .WithHttpEndpoint()
     .WithReference(orleans)
     .WithReference(blobs.ConnectionString)
     .WithEnvironment("Orleans__Endpoints__AdvertisedIPAddress", "127.0.0.1")
-    .WithEnvironment("Milvus__Wal__Path", Path.Combine(dataPath, "wal"))
+    .WithEnvironment("Milvus__Wal__Storage", storage)
     .WithEnvironment("Milvus__Security__AuthorizationEnabled", "true")
     .WithEnvironment("Milvus__Security__RootPassword", rootPassword)
     .WithClusterCertificate(certificate)
@@ -55,6 +59,11 @@ var silo = builder.AddProject<Projects.Milvus_Orleans_Silo>("silo")
         url.DisplayText = "Orleans dashboard";
     })
     .WithReplicas(siloReplicas);
+if (storage == "local")
+{
+    silo.WithEnvironment("Milvus__Wal__Path", Path.Combine(dataPath, "wal"));
+}
+
 redis.WaitForServer(silo);
 blobs.WaitForServer(silo);
 
