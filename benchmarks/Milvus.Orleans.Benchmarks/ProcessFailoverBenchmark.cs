@@ -21,18 +21,30 @@ internal static class ProcessFailoverBenchmark
 {
     private const int Dimension = 8;
 
-    public static async Task RunAsync(int kills, TextWriter output)
+    /// <param name="kills">How many silos are killed, one after another.</param>
+    /// <param name="output">Where the figures go.</param>
+    /// <param name="walStorage">The silos' <c>Milvus:Wal:Storage</c>; figures of another than <c>local</c> are prefixed with its name.</param>
+    public static async Task RunAsync(int kills, TextWriter output, string walStorage = "local")
     {
+        var figure = walStorage == "local" ? "failover" : $"{walStorage}.failover";
         using var garnet = new EmbeddedGarnet();
-        var azurite = await SharedAzurite.GetAsync();
+        // An Azurite of its own: the silo host keeps its WAL and history in fixed container names.
+        await using var azurite = await AzuriteServer.StartAsync();
         var wal = Directory.CreateTempSubdirectory("milvus-failover-wal-");
         var clusterId = $"failover-{Guid.NewGuid():N}";
         var silos = new List<SiloProcess>();
+        SiloProcess StartSilo()
+        {
+            var environment = SiloProcess.Environment(garnet.ConnectionString, azurite.ConnectionString, clusterId, wal.FullName);
+            environment["Milvus__Wal__Storage"] = walStorage;
+            return SiloProcess.Start(environment);
+        }
+
         try
         {
             for (var i = 0; i < 3; i++)
             {
-                silos.Add(SiloProcess.Start(SiloProcess.Environment(garnet.ConnectionString, azurite.ConnectionString, clusterId, wal.FullName)));
+                silos.Add(StartSilo());
             }
 
             var clientBuilder = Host.CreateApplicationBuilder();
@@ -72,22 +84,22 @@ internal static class ProcessFailoverBenchmark
                 if (error is not null)
                 {
                     defaultErrors++;
-                    await output.WriteLineAsync($"failover.default_client.kill{round + 1}_error={error.GetType().Name}: {error.Message}");
+                    await output.WriteLineAsync($"{figure}.default_client.kill{round + 1}_error={error.GetType().Name}: {error.Message}");
                 }
 
-                await output.WriteLineAsync($"failover.process.kill{round + 1}_ms={Measurement.Format(times[^1])} default_client_ms={Measurement.Format(defaultMs)}");
+                await output.WriteLineAsync($"{figure}.process.kill{round + 1}_ms={Measurement.Format(times[^1])} default_client_ms={Measurement.Format(defaultMs)}");
 
                 silos.Remove(victim);
                 victim.Dispose();
-                silos.Add(SiloProcess.Start(SiloProcess.Environment(garnet.ConnectionString, azurite.ConnectionString, clusterId, wal.FullName)));
+                silos.Add(StartSilo());
                 await WaitForBalancedAsync(client, silos, TimeSpan.FromSeconds(120));
             }
 
             times.Sort();
             defaultTimes.Sort();
-            await output.WriteLineAsync($"failover.ms={Measurement.Format(times[times.Count / 2])} (real processes, SIGKILL, median of {kills}, target < 3000)");
-            await output.WriteLineAsync($"failover.default_client.ms={Measurement.Format(defaultTimes[defaultTimes.Count / 2])} (default SDK options, median of {kills}, target < 3000)");
-            await output.WriteLineAsync($"failover.default_client.errors={defaultErrors}");
+            await output.WriteLineAsync($"{figure}.ms={Measurement.Format(times[times.Count / 2])} (real processes, SIGKILL, median of {kills}, target < 3000)");
+            await output.WriteLineAsync($"{figure}.default_client.ms={Measurement.Format(defaultTimes[defaultTimes.Count / 2])} (default SDK options, median of {kills}, target < 3000)");
+            await output.WriteLineAsync($"{figure}.default_client.errors={defaultErrors}");
             await clientHost.StopAsync();
         }
         finally

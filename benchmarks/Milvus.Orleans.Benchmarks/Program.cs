@@ -1,6 +1,7 @@
 using Milvus.Orleans.Benchmarks;
 
-// Usage: wal|streaming|failover|recovery|memory|query [--quick], fuzz [--minutes N]. Prints key=value lines;
+// Usage: wal|streaming|failover|recovery|memory|query [--quick], streaming [--quick] --wal blob (blob beside local),
+// fuzz [--minutes N]. Prints key=value lines;
 // docs/benchmarks.md and docs/reliability.md record them with the machine.
 var quick = args.Contains("--quick");
 switch (args)
@@ -12,7 +13,8 @@ switch (args)
         await ProcessFailoverBenchmark.RunAsync(kills: quick ? 5 : 9, Console.Out);
         return 0;
     case ["streaming", ..]:
-        await StreamingBenchmark.RunAsync(quick ? TimeSpan.FromSeconds(5) : TimeSpan.FromSeconds(20), kills: quick ? 5 : 9, Console.Out);
+        await StreamingBenchmark.RunAsync(
+            quick ? TimeSpan.FromSeconds(5) : TimeSpan.FromSeconds(20), kills: quick ? 5 : 9, Console.Out, blob: args.Contains("--wal") && args.Contains("blob"));
         return 0;
     case ["recovery", ..]:
         await RecoveryBenchmark.RunAsync(rows: quick ? 100_000 : 1_000_000, Console.Out);
@@ -30,6 +32,6 @@ switch (args)
         await FuzzBenchmark.RunAsync(TimeSpan.FromMinutes(1), Console.Out);
         return 0;
     default:
-        await Console.Error.WriteLineAsync("usage: Milvus.Orleans.Benchmarks wal|streaming|failover|recovery|memory|query [--quick] | fuzz [--minutes N]");
+        await Console.Error.WriteLineAsync("usage: Milvus.Orleans.Benchmarks wal|streaming|failover|recovery|memory|query [--quick] | streaming [--quick] --wal blob | fuzz [--minutes N]");
         return 2;
 }

@@ -5,6 +5,7 @@ using Milvus.Orleans.Data;
 using Milvus.Orleans.Messages;
 using Milvus.Orleans.Schema;
 using Milvus.Orleans.Testing;
+using Milvus.Orleans.Wal.AzureBlob;
 using Milvus.Orleans.Wal.Storage;
 
 namespace Milvus.Orleans.Benchmarks;
@@ -22,7 +23,11 @@ internal static class StreamingBenchmark
 
     private static readonly float[] Vectors = [.. Enumerable.Range(0, BatchRows * Dimension).Select(_ => Random.Shared.NextSingle())];
 
-    public static async Task RunAsync(TimeSpan duration, int kills, TextWriter output)
+    /// <param name="duration">How long each phase runs.</param>
+    /// <param name="kills">How many silo processes the failover part kills.</param>
+    /// <param name="output">Where the figures go.</param>
+    /// <param name="blob">Also measure inserts and failover with the WAL in append blobs (Azurite), beside the local figures.</param>
+    public static async Task RunAsync(TimeSpan duration, int kills, TextWriter output, bool blob)
     {
         await using var cluster = await InProcessMilvusCluster.StartAsync(3);
         await cluster.WaitForBalancedAsync(3, TimeSpan.FromSeconds(60));
@@ -32,12 +37,10 @@ internal static class StreamingBenchmark
 
         // Anchor: the same bytes per second appended straight to a local log on the same disk, 64 callers.
         var batchBytes = Batch(0).EstimatedBytes;
-        var raw = await RawWalAsync(cluster.WalPath, (int)(batchBytes / Shards), duration);
+        var raw = await RawWalAsync(new LocalWalStorage(new LocalWalOptions { Path = Path.Combine(cluster.WalPath, "anchor") }), (int)(batchBytes / Shards), duration);
         await output.WriteLineAsync($"anchor.wal.c64.mb_per_s={Measurement.Format(raw.PerSecond * batchBytes / Shards / 1e6)}");
 
-        var nextKey = 0L;
-        var inserts = await Measurement.RunAsync(Writers, duration, () =>
-            client.InsertAsync("bench", Batch(Interlocked.Add(ref nextKey, BatchRows) - BatchRows)));
+        var inserts = await InsertAsync(client, duration);
         var rowsPerSecond = inserts.PerSecond * BatchRows;
         await output.WriteLineAsync($"insert.rows_per_s={Measurement.Format(rowsPerSecond)}");
         await output.WriteLineAsync($"insert.mb_per_s={Measurement.Format(rowsPerSecond * batchBytes / BatchRows / 1e6)}");
@@ -49,9 +52,39 @@ internal static class StreamingBenchmark
         await output.WriteLineAsync($"subscribe.lag_p50_ms={Measurement.Format(lag.P50)}");
         await output.WriteLineAsync($"subscribe.lag_ms={Measurement.Format(lag.P99)} (p99)");
 
+        if (blob)
+        {
+            // The same writers into a cluster whose WAL is in append blobs on Azurite.
+            await using var blobCluster = await InProcessMilvusCluster.StartAsync(3, InProcessMilvusCluster.BlobWal);
+            await blobCluster.WaitForBalancedAsync(3, TimeSpan.FromSeconds(60));
+            await blobCluster.Client.CreateCollectionAsync(
+                new CollectionSchema("bench", [FieldSchema.Int64Key("id"), FieldSchema.FloatVector("vec", Dimension)], Shards));
+            // Anchor: the same bytes appended straight to a blob log on the same Azurite, 64 callers.
+            var rawBlob = await RawWalAsync(new AzureBlobWalStorage(blobCluster.WalBlobs), (int)(batchBytes / Shards), duration);
+            await output.WriteLineAsync($"anchor.blob_wal.c64.mb_per_s={Measurement.Format(rawBlob.PerSecond * batchBytes / Shards / 1e6)}");
+            var blobInserts = await InsertAsync(blobCluster.Client, duration);
+            await output.WriteLineAsync($"blob.insert.rows_per_s={Measurement.Format(blobInserts.PerSecond * BatchRows)}");
+            await output.WriteLineAsync($"blob.append.p50_ms={Measurement.Format(blobInserts.P50Ms)}");
+            await output.WriteLineAsync($"blob.append.p99_ms={Measurement.Format(blobInserts.P99Ms)}");
+            await output.WriteLineAsync($"ratio.blob_insert_over_local={Measurement.Format(blobInserts.PerSecond / inserts.PerSecond)} (target >= 0.5)");
+            await output.WriteLineAsync($"ratio.blob_insert_mb_over_blob_wal_mb={Measurement.Format(blobInserts.PerSecond * batchBytes / (rawBlob.PerSecond * batchBytes / Shards))}");
+        }
+
         // Failover on real processes: the in-process cluster declares a killed silo dead at once, which would
         // leave failure detection out of the figure.
         await ProcessFailoverBenchmark.RunAsync(kills, output);
+        if (blob)
+        {
+            await ProcessFailoverBenchmark.RunAsync(kills, output, "blob");
+        }
+    }
+
+    /// <summary>4 writers of 1,000-row batches of 128-d vectors into collection <c>bench</c> for <paramref name="duration"/>.</summary>
+    private static Task<Measurement.Result> InsertAsync(MilvusClient client, TimeSpan duration)
+    {
+        var nextKey = 0L;
+        return Measurement.RunAsync(Writers, duration, () =>
+            client.InsertAsync("bench", Batch(Interlocked.Add(ref nextKey, BatchRows) - BatchRows)));
     }
 
     private static RowBatch Batch(long firstKey)
@@ -66,9 +99,8 @@ internal static class StreamingBenchmark
         return new RowBatch([FieldColumn.Int64("id", keys), FieldColumn.FloatVector("vec", Dimension, Vectors)]);
     }
 
-    private static async Task<Measurement.Result> RawWalAsync(string directory, int recordBytes, TimeSpan duration)
+    private static async Task<Measurement.Result> RawWalAsync(IWalStorage storage, int recordBytes, TimeSpan duration)
     {
-        var storage = new LocalWalStorage(new LocalWalOptions { Path = Path.Combine(directory, "anchor") });
         await using var writer = await storage.OpenWriterAsync("anchor", 1, CancellationToken.None);
         WalEntry[] entry = [new WalEntry(1, new byte[recordBytes])];
         return await Measurement.RunAsync(64, duration, () => writer.AppendAsync(entry, CancellationToken.None).AsTask());
