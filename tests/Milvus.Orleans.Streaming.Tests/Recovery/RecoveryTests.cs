@@ -8,6 +8,9 @@ using Milvus.Orleans.Testing;
 namespace Milvus.Orleans.Streaming.Tests.Recovery;
 
 /// <summary>The log into history through the recovery grains, on two silos, read back from the history container.</summary>
+// The LSN gauges are read from every silo in the process, by vchannel: the blob twin, whose collections get the same
+// ids, runs after this class, not beside it.
+[Collection(nameof(RecoveryTests))]
 public class RecoveryTests : ClusterTests
 {
     public RecoveryTests()
@@ -193,4 +196,5 @@ public class RecoveryTests : ClusterTests
 }
 
 /// <summary>The same, with the WAL in append blobs: recovery replays it from blob storage.</summary>
+[Collection(nameof(RecoveryTests))]
 public sealed class RecoveryOnBlobWalTests() : RecoveryTests(InProcessMilvusCluster.BlobWal);
