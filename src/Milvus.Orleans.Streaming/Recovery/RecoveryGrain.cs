@@ -1,4 +1,5 @@
 using System.Diagnostics.CodeAnalysis;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Milvus.Orleans.Grains;
@@ -32,6 +33,7 @@ internal sealed partial class RecoveryGrain(
     IOptions<SegmentOptions> segmentOptions,
     IOptions<WalOptions> walOptions,
     ILocalSiloDetails silo,
+    IHostApplicationLifetime host,
     TimeProvider time,
     ILogger<RecoveryGrain> logger) : Grain, IRecoveryGrain
 {
@@ -71,7 +73,7 @@ internal sealed partial class RecoveryGrain(
             throw new MilvusException(ErrorCode.WrongTerm, $"pchannel '{PChannel}' recovers in term {_recovery.Term}, past {term}; retry.");
         }
 
-        await _recovery.Replayed.ConfigureAwait(true);
+        await UntilStoppingAsync(_recovery.Replayed).ConfigureAwait(true);
     }
 
     public async Task ReleaseAsync(long term)
@@ -84,8 +86,12 @@ internal sealed partial class RecoveryGrain(
         }
     }
 
-    public async Task<long[]> WaitFlushedAsync(string vchannel, long flushId) =>
-        await (await RunningAsync().ConfigureAwait(true)).WaitFlushedAsync(vchannel, flushId).ConfigureAwait(true);
+    public async Task<long[]> WaitFlushedAsync(string vchannel, long flushId)
+    {
+        var flushed = (await RunningAsync().ConfigureAwait(true)).WaitFlushedAsync(vchannel, flushId);
+        await UntilStoppingAsync(flushed).ConfigureAwait(true);
+        return await flushed.ConfigureAwait(true);
+    }
 
     public async Task<VChannelProgress> GetProgressAsync(string vchannel) => (await RunningAsync().ConfigureAwait(true)).Progress(vchannel);
 
@@ -124,6 +130,23 @@ internal sealed partial class RecoveryGrain(
         // Opening a log that is not open yet starts recovery itself; an open one answers with its term.
         var state = await GrainFactory.GetGrain<IWalGrain>(PChannel).GetStateAsync().WaitAsync(cancellationToken).ConfigureAwait(true);
         await StartAsync(state.Term, state.DurableEnd).ConfigureAwait(true);
+    }
+
+    /// <summary>
+    /// Waits for <paramref name="work"/>, or until the silo starts stopping: a silo deactivates its grains only once
+    /// their requests end, and a replay that cannot finish (the cluster going away around it) would hold it for
+    /// Orleans' whole deactivation timeout.
+    /// </summary>
+    private async Task UntilStoppingAsync(Task work)
+    {
+        try
+        {
+            await work.WaitAsync(host.ApplicationStopping).ConfigureAwait(true);
+        }
+        catch (OperationCanceledException) when (host.ApplicationStopping.IsCancellationRequested)
+        {
+            throw new MilvusException(ErrorCode.ChannelNotReady, $"pchannel '{PChannel}': silo {silo.SiloAddress} is stopping; retry.");
+        }
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "pchannel {PChannel}: recovery starts in term {Term}")]
