@@ -1,7 +1,7 @@
 namespace Milvus.Orleans.Wal.Storage;
 
 /// <summary>Wakes readers that follow a log's tail whenever the durable end moves.</summary>
-internal sealed class AppendSignal
+public sealed class AppendSignal
 {
     private TaskCompletionSource _next = NewSource();
 

@@ -7,14 +7,18 @@ namespace Milvus.Orleans.Wal.Storage;
 /// type (1) · payload. The magic lets recovery find the next frame after a corrupt one; the CRC covers the
 /// length, so a damaged length is detected rather than trusted.
 /// </summary>
-internal static class WalFrame
+public static class WalFrame
 {
+    /// <summary>Bytes before the payload.</summary>
     public const int HeaderSize = 13;
-    public const uint Magic = 0x4C574F4D; // "MOWL" little-endian
+
+    /// <summary>The first 4 bytes of every frame: "MOWL" little-endian.</summary>
+    public const uint Magic = 0x4C574F4D;
 
     /// <summary>Largest payload of one record.</summary>
     public const int MaxPayload = 64 * 1024 * 1024;
 
+    /// <summary>Bytes a frame of <paramref name="payloadLength"/> bytes takes.</summary>
     public static int SizeOf(int payloadLength) => HeaderSize + payloadLength;
 
     /// <summary>Writes one frame into <paramref name="destination"/>, which must hold <see cref="SizeOf"/> bytes.</summary>

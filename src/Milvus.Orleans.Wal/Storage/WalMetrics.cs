@@ -3,8 +3,9 @@ using System.Diagnostics.Metrics;
 namespace Milvus.Orleans.Wal.Storage;
 
 /// <summary>The WAL's instruments on the <c>Milvus.Orleans</c> meter, which the service defaults export over OTLP.</summary>
-internal static class WalMetrics
+public static class WalMetrics
 {
+    /// <summary>The meter's name.</summary>
     public const string MeterName = "Milvus.Orleans";
 
     private static readonly Meter Meter = new(MeterName);

@@ -1,10 +1,12 @@
 namespace Milvus.Orleans.Wal.Storage;
 
 /// <summary>Log names become file and blob names, so they are restricted to a safe alphabet.</summary>
-internal static class WalLogName
+public static class WalLogName
 {
+    /// <summary>The longest name of a log.</summary>
     public const int MaxLength = 128;
 
+    /// <summary>Throws <see cref="ArgumentException"/> naming the rule when <paramref name="log"/> breaks it.</summary>
     public static void Validate(string log)
     {
         ArgumentNullException.ThrowIfNull(log);
@@ -16,7 +18,8 @@ internal static class WalLogName
     }
 }
 
-internal static class WalEntries
+/// <summary>Checks and sizes of a batch to append, the same for every back-end.</summary>
+public static class WalEntries
 {
     /// <summary>Bytes the entries take on storage, frames included.</summary>
     public static long FrameBytes(IReadOnlyList<WalEntry> entries)
@@ -30,6 +33,7 @@ internal static class WalEntries
         return bytes;
     }
 
+    /// <summary>Throws <see cref="ArgumentException"/> for an empty batch or a record larger than <see cref="WalFrame.MaxPayload"/>.</summary>
     public static void Validate(IReadOnlyList<WalEntry> entries)
     {
         ArgumentNullException.ThrowIfNull(entries);
