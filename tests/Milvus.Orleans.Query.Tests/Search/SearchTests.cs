@@ -12,6 +12,8 @@ namespace Milvus.Orleans.Query.Tests.Search;
 /// be compared with an oracle row for row: growing rows, sealed rows on query nodes, deletes and upserts at the
 /// read's timestamp, filters, and the consistency levels.
 /// </summary>
+// The twin on the blob WAL runs after this class, not beside it: two clusters at once load the 2-core CI machine.
+[Collection(nameof(SearchTests))]
 public class SearchTests : IAsyncLifetime
 {
     private const int Dimension = 8;
@@ -236,4 +238,5 @@ public class SearchTests : IAsyncLifetime
 }
 
 /// <summary>The same reads, with the WAL in append blobs: growing rows come from the blob log.</summary>
+[Collection(nameof(SearchTests))]
 public sealed class SearchOnBlobWalTests() : SearchTests(InProcessMilvusCluster.BlobWal);

@@ -9,6 +9,8 @@ using Milvus.Orleans.Testing;
 namespace Milvus.Orleans.Streaming.Tests.Failover;
 
 /// <summary>Writes and subscriptions keep their guarantees while a silo dies and another joins.</summary>
+// The twin on the blob WAL runs after this class, not beside it: two clusters at once load the 2-core CI machine.
+[Collection(nameof(FailoverTests))]
 public class FailoverTests : ClusterTests
 {
     public FailoverTests()
@@ -177,4 +179,5 @@ public class FailoverTests : ClusterTests
 }
 
 /// <summary>The same, with the WAL in append blobs: the new owners take the logs from blob storage.</summary>
+[Collection(nameof(FailoverTests))]
 public sealed class FailoverOnBlobWalTests() : FailoverTests(InProcessMilvusCluster.BlobWal);

@@ -11,6 +11,8 @@ namespace Milvus.Orleans.Streaming.Tests.Recovery;
 /// answers with the keys its first copy stored, also after every silo restarted. Rows are counted as they are, never
 /// through a distinct set.
 /// </summary>
+// The twin on the blob WAL runs after this class, not beside it: two clusters at once load the 2-core CI machine.
+[Collection(nameof(ExactlyOnceTests))]
 public class ExactlyOnceTests : ClusterTests
 {
     public ExactlyOnceTests()
@@ -75,4 +77,5 @@ public class ExactlyOnceTests : ClusterTests
 }
 
 /// <summary>The same, with the WAL in append blobs.</summary>
+[Collection(nameof(ExactlyOnceTests))]
 public sealed class ExactlyOnceOnBlobWalTests() : ExactlyOnceTests(InProcessMilvusCluster.BlobWal);
