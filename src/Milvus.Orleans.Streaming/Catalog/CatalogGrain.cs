@@ -31,6 +31,11 @@ internal sealed class CatalogState
 /// after its messages are written to the collection's vchannels, so after a crash a collection is never both
 /// usable and half-created, and a dropping collection takes no writes.
 /// </summary>
+/// <remarks>
+/// While silos join or leave, Orleans' directory may briefly hold a second activation, whose state is older than
+/// what is stored. So each DDL starts from the stored state, and a lookup that misses reads it again before it
+/// answers "not found".
+/// </remarks>
 internal sealed partial class CatalogGrain(
     [PersistentState("catalog")] IPersistentState<CatalogState> state,
     IOptions<StreamingOptions> options,
@@ -39,6 +44,12 @@ internal sealed partial class CatalogGrain(
 {
     /// <summary>How long a DDL waits for a moving vchannel.</summary>
     internal static readonly TimeSpan DdlDeadline = TimeSpan.FromSeconds(30);
+
+    /// <summary>DDL under way: its changes are not all stored yet, so the stored state must not replace them.</summary>
+    private bool _changing;
+
+    /// <summary>A read of the stored state under way, which concurrent lookups share.</summary>
+    private Task? _reloading;
 
     private IEnumerable<CollectionInfo> Live => state.State.Collections.Values.Where(c => c.State != CollectionState.Dropped);
 
@@ -61,6 +72,7 @@ internal sealed partial class CatalogGrain(
     {
         ArgumentNullException.ThrowIfNull(schema);
         schema.Validate();
+        using var change = await BeginChangeAsync().ConfigureAwait(true);
         if (Find(schema.Name) is { } existing)
         {
             throw new MilvusException(ErrorCode.CollectionAlreadyExists, $"Collection '{schema.Name}' exists already (id {existing.Id}, {existing.State}).");
@@ -105,6 +117,7 @@ internal sealed partial class CatalogGrain(
 
     public async Task DropCollectionAsync(string name)
     {
+        using var change = await BeginChangeAsync().ConfigureAwait(true);
         var collection = Find(name) ?? throw NotFound(name);
         var dropping = collection with { State = CollectionState.Dropping };
         state.State.Collections[collection.Id] = dropping;
@@ -120,17 +133,40 @@ internal sealed partial class CatalogGrain(
     public Task<IReadOnlyList<string>> ListCollectionsAsync() =>
         Task.FromResult<IReadOnlyList<string>>([.. Live.Where(c => c.State == CollectionState.Ready).Select(c => c.Name).Order(StringComparer.Ordinal)]);
 
-    public Task<CollectionInfo> DescribeCollectionAsync(string name) =>
-        Task.FromResult(Find(name) is { State: CollectionState.Ready } found ? found : throw NotFound(name));
+    public async Task<CollectionInfo> DescribeCollectionAsync(string name)
+    {
+        if (Find(name) is not { State: CollectionState.Ready })
+        {
+            await ReloadUnlessChangingAsync().ConfigureAwait(true);
+        }
 
-    public Task<bool> HasCollectionsAsync() => Task.FromResult(state.State.NextCollectionId > 1);
+        return Ready(name);
+    }
 
-    public Task<CollectionInfo?> GetCollectionAsync(long id) =>
-        Task.FromResult(state.State.Collections.GetValueOrDefault(id));
+    public async Task<bool> HasCollectionsAsync()
+    {
+        if (state.State.NextCollectionId == 1)
+        {
+            await ReloadUnlessChangingAsync().ConfigureAwait(true);
+        }
+
+        return state.State.NextCollectionId > 1;
+    }
+
+    public async Task<CollectionInfo?> GetCollectionAsync(long id)
+    {
+        if (!state.State.Collections.ContainsKey(id))
+        {
+            await ReloadUnlessChangingAsync().ConfigureAwait(true);
+        }
+
+        return state.State.Collections.GetValueOrDefault(id);
+    }
 
     public async Task<CollectionInfo> CreatePartitionAsync(string collection, string partition)
     {
         Names.Validate("partition", partition);
+        using var change = await BeginChangeAsync().ConfigureAwait(true);
         var info = Ready(collection);
         if (info.HasPartition(partition))
         {
@@ -148,6 +184,7 @@ internal sealed partial class CatalogGrain(
 
     public async Task<CollectionInfo> DropPartitionAsync(string collection, string partition)
     {
+        using var change = await BeginChangeAsync().ConfigureAwait(true);
         var info = Ready(collection);
         if (string.Equals(partition, Names.DefaultPartition, StringComparison.Ordinal))
         {
@@ -179,12 +216,57 @@ internal sealed partial class CatalogGrain(
             time,
             CancellationToken.None)));
 
+    /// <summary>Marks a DDL under way (until disposed) and gives it the stored state to start from.</summary>
+    private async Task<IDisposable> BeginChangeAsync()
+    {
+        _changing = true;
+        var change = new Change(this);
+        try
+        {
+            await ReloadAsync().ConfigureAwait(true);
+            return change;
+        }
+        catch
+        {
+            change.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Reads the stored state again, unless a DDL is under way past its start: its own state is then the newest.</summary>
+    private Task ReloadUnlessChangingAsync() => _reloading ?? (_changing ? Task.CompletedTask : ReloadAsync());
+
+    private async Task ReloadAsync()
+    {
+        if (_reloading is { } shared)
+        {
+            await shared.ConfigureAwait(true);
+            return;
+        }
+
+        var reading = state.ReadStateAsync();
+        _reloading = reading;
+        try
+        {
+            await reading.ConfigureAwait(true);
+        }
+        finally
+        {
+            _reloading = null;
+        }
+    }
+
     private CollectionInfo? Find(string name) => Live.FirstOrDefault(c => string.Equals(c.Name, name, StringComparison.Ordinal));
 
     private CollectionInfo Ready(string name) => Find(name) is { State: CollectionState.Ready } found ? found : throw NotFound(name);
 
     private static MilvusException NotFound(string name) =>
         new(ErrorCode.CollectionNotFound, $"Collection '{name}' does not exist.");
+
+    private sealed class Change(CatalogGrain catalog) : IDisposable
+    {
+        public void Dispose() => catalog._changing = false;
+    }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Created collection {Name} (id {Id}) on vchannels {VChannels}")]
     private static partial void LogCreated(ILogger logger, string name, long id, string[] vchannels);

@@ -208,6 +208,49 @@ public sealed class CollectionWriteTests() : ClusterTests(3)
     }
 
     [Fact]
+    public async Task DescribeCollectionAsync_WhenAnotherActivationOfTheCatalogCreatedIt_FindsItInStorage()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var other = await CreateBehindTheCatalogAsync("other", ct);
+
+        var described = await TestCluster.Client.DescribeCollectionAsync("other", ct);
+        var byId = await TestCluster.SiloGrains.GetGrain<ICatalogGrain>(0).GetCollectionAsync(other.Id);
+
+        Assert.Equal(other.Id, described.Id);
+        Assert.Equal(other.VChannels, byId!.VChannels);
+    }
+
+    [Fact]
+    public async Task CreateCollectionAsync_WhenAnotherActivationOfTheCatalogChangedIt_StartsFromTheStoredState()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var other = await CreateBehindTheCatalogAsync("other", ct);
+
+        var created = await TestCluster.Client.CreateCollectionAsync(TestRows.Schema("next", shards: 1), ct);
+
+        Assert.Equal(other.Id + 1, created.Id);
+        Assert.Equal(["first", "next", "other"], await TestCluster.Client.ListCollectionsAsync(ct));
+    }
+
+    /// <summary>
+    /// Stores a collection <paramref name="name"/> as a second activation of the catalog would (Orleans' directory allows
+    /// one briefly while silos join or leave), behind the back of the activation that serves the cluster.
+    /// </summary>
+    private async Task<CollectionInfo> CreateBehindTheCatalogAsync(string name, CancellationToken ct)
+    {
+        var first = await TestCluster.Client.CreateCollectionAsync(TestRows.Schema("first", shards: 1), ct);
+        var catalog = TestCluster.Cluster.Client.GetGrain<ICatalogGrain>(0);
+        var storage = TestCluster.Cluster.Silos[0].ServiceProvider.GetRequiredKeyedService<IGrainStorage>(ProviderConstants.DEFAULT_STORAGE_PROVIDER_NAME);
+        var saved = new GrainState<CatalogState>();
+        await storage.ReadStateAsync("catalog", catalog.GetGrainId(), saved);
+        var id = saved.State!.NextCollectionId++;
+        var other = first with { Id = id, Schema = first.Schema with { Name = name } };
+        saved.State.Collections[id] = other;
+        await storage.WriteStateAsync("catalog", catalog.GetGrainId(), saved);
+        return other;
+    }
+
+    [Fact]
     public async Task Catalog_WhenItsStateHasPartitionsWithoutIds_GivesThemIdsOnActivation()
     {
         var ct = TestContext.Current.CancellationToken;
