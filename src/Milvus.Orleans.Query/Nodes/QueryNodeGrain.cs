@@ -59,6 +59,12 @@ internal sealed class QueryNodeGrain(SegmentLoader loader, IOptions<QueryOptions
             }
         }
 
+        if (_shards.Count == 0)
+        {
+            // Nothing held: the node leaves memory now rather than when the silo stops.
+            DeactivateOnIdle();
+        }
+
         return Task.CompletedTask;
     }
 

@@ -136,6 +136,34 @@ public class SearchTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task ReleaseCollectionAsync_WhenTheNodesHoldNothingElse_DeactivatesThem()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var client = _cluster.Client;
+        await client.CreateCollectionAsync(Schema("idle", MetricType.L2), ct);
+        await InsertAsync(client, "idle", new Dictionary<long, float[]>(), 0, 300, seed: 9, ct);
+        await client.FlushAsync("idle", ct);
+        await client.LoadCollectionAsync("idle", ct);
+        var holding = (await client.GetShardStatusAsync("idle", ct)).SelectMany(s => s.SegmentsByNode.Keys).Distinct().Count();
+        var management = _cluster.SiloGrains.GetGrain<IManagementGrain>(0);
+        var loaded = await NodeActivationsAsync(management);
+
+        await client.ReleaseCollectionAsync("idle", ct);
+
+        Assert.Equal(holding, loaded);
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        while (await NodeActivationsAsync(management) > 0 && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(100, ct);
+        }
+
+        Assert.Equal(0, await NodeActivationsAsync(management));
+    }
+
+    private static async Task<int> NodeActivationsAsync(IManagementGrain management) =>
+        (await management.GetSimpleGrainStatistics()).Where(s => s.GrainType.Contains("QueryNodeGrain", StringComparison.Ordinal)).Sum(s => s.ActivationCount);
+
+    [Fact]
     public async Task QueryGetAndCount_WithAFilter_ReturnTheLiveMatchingRowsInKeyOrder()
     {
         var ct = TestContext.Current.CancellationToken;
