@@ -8,15 +8,19 @@ namespace Milvus.Orleans.Streaming.Recovery;
 /// The pchannel recoveries running on this silo: found by pchannel (the query delegators read through them), and
 /// reported as the LSN points of every vchannel they hold, as gauges in Unix milliseconds of their timestamps, tagged
 /// with pchannel and vchannel: ① <c>milvus.lsn.last_write</c>, ② <c>milvus.lsn.applied</c>,
-/// ③ <c>milvus.lsn.persisted</c>, and <c>milvus.lsn.unpersisted</c>, how far ③ lags ① (0 when flushed).
+/// ③ <c>milvus.lsn.persisted</c>, and <c>milvus.lsn.unpersisted</c>, how far ③ lags ① (0 when flushed). The meter
+/// comes from the silo's <see cref="IMeterFactory"/>, so each silo's gauges are its own, even with several silos in
+/// one process.
 /// </summary>
-internal sealed class RunningRecoveries : IDisposable
+internal sealed class RunningRecoveries
 {
-    private readonly Meter _meter = new("Milvus.Orleans");
+    private readonly Meter _meter;
     private readonly ConcurrentDictionary<string, ChannelRecovery> _running = new(StringComparer.Ordinal);
 
-    public RunningRecoveries()
+    public RunningRecoveries(IMeterFactory meters)
     {
+        ArgumentNullException.ThrowIfNull(meters);
+        _meter = meters.Create("Milvus.Orleans");
         _meter.CreateObservableGauge("milvus.lsn.last_write", () => Measure(p => p.LastWrite.PhysicalMs), "ms", "① Last write of the vchannel (Unix ms of its timestamp).");
         _meter.CreateObservableGauge("milvus.lsn.applied", () => Measure(p => p.Applied.PhysicalMs), "ms", "② What recovery took into memory (Unix ms of its timestamp).");
         _meter.CreateObservableGauge("milvus.lsn.persisted", () => Measure(p => p.Persisted.PhysicalMs), "ms", "③ What history holds (Unix ms of its timestamp).");
@@ -35,8 +39,6 @@ internal sealed class RunningRecoveries : IDisposable
 
     /// <summary>The recovery of <paramref name="pchannel"/> running here, if any.</summary>
     public ChannelRecovery? Find(string pchannel) => _running.GetValueOrDefault(pchannel);
-
-    public void Dispose() => _meter.Dispose();
 
     private IEnumerable<Measurement<long>> Measure(Func<VChannelProgress, long> point)
     {

@@ -1,3 +1,4 @@
+using System.Diagnostics.Metrics;
 using System.Runtime.CompilerServices;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
@@ -16,7 +17,8 @@ public sealed class ChannelRecoveryTests
     public async Task DisposeAsync_WhileTheReplayWaitsForTheLog_FailsTheWaitWithChannelNotReady()
     {
         using var budget = new BufferBudget(Options.Create(new WalOptions()), TimeProvider.System);
-        using var running = new RunningRecoveries();
+        using var meters = new TestMeterFactory();
+        var running = new RunningRecoveries(meters);
         var services = new RecoveryServices(
             new SilentLog(), null!, null!, new NoCheckpoint(), new SealPolicy(new SegmentOptions()), budget, running,
             WalEnabled: true, RecoveryErrorIgnore: true, null!, TimeProvider.System, NullLogger.Instance);
@@ -27,6 +29,20 @@ public sealed class ChannelRecoveryTests
         var error = await Assert.ThrowsAsync<MilvusException>(() => recovery.Replayed.WaitAsync(TimeSpan.FromSeconds(10), TestContext.Current.CancellationToken));
         Assert.Equal(ErrorCode.ChannelNotReady, error.Code);
         Assert.Equal("pchannel 'mo-rootcoord-dml_0' stopped recovering in term 3; retry.", error.Message);
+    }
+
+    private sealed class TestMeterFactory : IMeterFactory
+    {
+        private readonly List<Meter> _meters = [];
+
+        public Meter Create(MeterOptions options)
+        {
+            var meter = new Meter(options);
+            _meters.Add(meter);
+            return meter;
+        }
+
+        public void Dispose() => _meters.ForEach(m => m.Dispose());
     }
 
     /// <summary>A log that holds records up to 1,000 but is slow to give the first: reads wait until cancelled.</summary>

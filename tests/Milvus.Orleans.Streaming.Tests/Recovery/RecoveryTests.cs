@@ -1,5 +1,6 @@
 using System.Diagnostics.Metrics;
 using DuckDB.NET.Data;
+using Microsoft.Extensions.DependencyInjection;
 using Milvus.Orleans.Data;
 using Milvus.Orleans.Schema;
 using Milvus.Orleans.Streaming.Tests.Collections;
@@ -121,14 +122,16 @@ public class RecoveryTests : ClusterTests
         return (first, second);
     }
 
-    /// <summary>One collection of the LSN gauges of every silo in this process: point name by vchannel.</summary>
-    private static Dictionary<string, Dictionary<string, long>> ReadLsnGauges()
+    /// <summary>One collection of the LSN gauges of this cluster's silos (other clusters may run in this process): point name by vchannel.</summary>
+    private Dictionary<string, Dictionary<string, long>> ReadLsnGauges()
     {
+        var silos = TestCluster.Cluster.Silos.Select(s => (object)s.ServiceProvider.GetRequiredService<IMeterFactory>()).ToHashSet();
         var points = new Dictionary<string, Dictionary<string, long>>(StringComparer.Ordinal);
         using var listener = new MeterListener();
         listener.InstrumentPublished = (instrument, l) =>
         {
-            if (instrument.Meter.Name == "Milvus.Orleans" && instrument.Name.StartsWith("milvus.lsn.", StringComparison.Ordinal))
+            if (instrument.Meter.Name == "Milvus.Orleans" && instrument.Meter.Scope is { } scope && silos.Contains(scope)
+                && instrument.Name.StartsWith("milvus.lsn.", StringComparison.Ordinal))
             {
                 l.EnableMeasurementEvents(instrument);
             }
