@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Milvus.Orleans.Grains;
 using Milvus.Orleans.Query.Configuration;
@@ -14,13 +15,32 @@ namespace Milvus.Orleans.Query.Nodes;
 /// </summary>
 /// <remarks>
 /// Reentrant so searches go on while a segment loads (loading and building run on the thread pool); a search itself
-/// runs in one turn, so it sees the node's state at one moment.
+/// runs in one turn, so it sees the node's state at one moment. When the silos change so that
+/// <see cref="QueryNodeSilos"/> puts the node elsewhere (a silo joined), it leaves, and the delegators' next calls
+/// place it there and send it its segments again.
 /// </remarks>
 [QueryNodePlacement]
 [Reentrant]
-internal sealed class QueryNodeGrain(SegmentLoader loader, IOptions<QueryOptions> options) : Grain, IQueryNodeGrain, IDisposable
+internal sealed partial class QueryNodeGrain(
+    SegmentLoader loader,
+    IOptions<QueryOptions> options,
+    IClusterMembershipService membership,
+    ILocalSiloDetails silo,
+    ILogger<QueryNodeGrain> logger) : Grain, IQueryNodeGrain, IDisposable
 {
+    /// <summary>How often a node checks that it is on its silo; it moves when two checks in a row say otherwise.</summary>
+    private static readonly TimeSpan PlacementCheck = TimeSpan.FromSeconds(5);
+
     private readonly Dictionary<string, Shard> _shards = new(StringComparer.Ordinal);
+
+    /// <summary>The silo the last check put this node on, when not this one.</summary>
+    private SiloAddress? _movingTo;
+
+    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        this.RegisterGrainTimer(CheckPlacement, new GrainTimerCreationOptions(PlacementCheck, PlacementCheck) { Interleave = true, KeepAlive = false });
+        return Task.CompletedTask;
+    }
 
     public async Task LoadAsync(string vchannel, CollectionSchema schema, IReadOnlyList<SegmentRef> segments)
     {
@@ -97,6 +117,32 @@ internal sealed class QueryNodeGrain(SegmentLoader loader, IOptions<QueryOptions
         }
     }
 
+    /// <summary>
+    /// Leaves when the node belongs on another active silo by two checks in a row: a silo that just joined may not
+    /// take activations yet, and placing there too early would only bring the node back here.
+    /// </summary>
+    private Task CheckPlacement(CancellationToken cancellationToken)
+    {
+        var active = membership.CurrentSnapshot.Members.Values.Where(m => m.Status == SiloStatus.Active).Select(m => m.SiloAddress).ToArray();
+        var node = this.GetPrimaryKeyLong();
+        var target = active.Length == 0 ? silo.SiloAddress : QueryNodeSilos.Of(node, options.Value.Nodes, active);
+        if (target == silo.SiloAddress)
+        {
+            _movingTo = null;
+        }
+        else if (target == _movingTo)
+        {
+            LogMoving(logger, node, target, _shards.Count);
+            DeactivateOnIdle();
+        }
+        else
+        {
+            _movingTo = target;
+        }
+
+        return Task.CompletedTask;
+    }
+
     /// <summary>The shard, if this node holds every one of <paramref name="segmentIds"/>; otherwise the delegator is told which to load.</summary>
     private Shard Held(string vchannel, IReadOnlyList<long> segmentIds)
     {
@@ -108,6 +154,9 @@ internal sealed class QueryNodeGrain(SegmentLoader loader, IOptions<QueryOptions
                 ErrorCode.SegmentNotLoaded,
                 $"Query node {this.GetPrimaryKeyLong()} does not hold segments {string.Join(", ", missing)} of '{vchannel}'.");
     }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Query node {Node} moves to silo {Silo}, which the nodes' placement gives it now; {Shards} shards are loaded there again")]
+    private static partial void LogMoving(ILogger logger, long node, SiloAddress silo, int shards);
 
     /// <summary>What the node holds of one vchannel: segments, loads in flight, and each delegator's deletes.</summary>
     private sealed class Shard(CollectionSchema schema)

@@ -1,9 +1,11 @@
+using Microsoft.Extensions.Options;
+using Milvus.Orleans.Query.Configuration;
 using Orleans.Placement;
 using Orleans.Runtime.Placement;
 
 namespace Milvus.Orleans.Query.Nodes;
 
-/// <summary>Spreads query nodes over the silos: node <c>n</c> goes to the <c>n mod silos</c>-th compatible silo.</summary>
+/// <summary>Spreads query nodes over the silos evenly (see <see cref="QueryNodeSilos"/>).</summary>
 [GenerateSerializer, Immutable, SuppressReferenceTracking]
 internal sealed class QueryNodePlacement : PlacementStrategy;
 
@@ -11,17 +13,62 @@ internal sealed class QueryNodePlacement : PlacementStrategy;
 [AttributeUsage(AttributeTargets.Class, AllowMultiple = false)]
 internal sealed class QueryNodePlacementAttribute() : PlacementAttribute(new QueryNodePlacement());
 
-/// <summary>
-/// Places query node <c>n</c> on the silos in address order, round robin, so nodes land on different silos while
-/// there are enough. A node whose silo died is placed again among the live ones on its next call.
-/// </summary>
-internal sealed class QueryNodePlacementDirector : IPlacementDirector
+/// <summary>Places query node <c>n</c> on its silo among the compatible ones; a node whose silo died is placed again on its next call.</summary>
+internal sealed class QueryNodePlacementDirector(IOptions<QueryOptions> options) : IPlacementDirector
 {
     public Task<SiloAddress> OnAddActivation(PlacementStrategy strategy, PlacementTarget target, IPlacementContext context)
     {
         ArgumentNullException.ThrowIfNull(context);
-        var silos = context.GetCompatibleSilos(target).OrderBy(s => s.ToParsableString(), StringComparer.Ordinal).ToArray();
-        var node = target.GrainIdentity.GetIntegerKey();
-        return Task.FromResult(silos[(int)(Math.Abs(node) % silos.Length)]);
+        return Task.FromResult(QueryNodeSilos.Of(target.GrainIdentity.GetIntegerKey(), options.Value.Nodes, context.GetCompatibleSilos(target)));
+    }
+}
+
+/// <summary>
+/// Which silo holds which query node: loads differ by at most one, and a silo that joins takes only its share. The
+/// silos are taken in the order they started (oldest first), and each in turn takes its share of the nodes, one at a
+/// time from the most loaded silo before it. So the assignment for silos s1..sk extends the one for s1..sk−1: a join
+/// moves ⌊nodes / k⌋ nodes, all to the new silo, and every silo computes the same answer from the same membership.
+/// </summary>
+internal static class QueryNodeSilos
+{
+    /// <summary>The silo of node <paramref name="node"/> of <paramref name="nodes"/> among <paramref name="silos"/>.</summary>
+    public static SiloAddress Of(long node, int nodes, IReadOnlyCollection<SiloAddress> silos)
+    {
+        ArgumentNullException.ThrowIfNull(silos);
+        ArgumentOutOfRangeException.ThrowIfZero(silos.Count);
+        ArgumentOutOfRangeException.ThrowIfLessThan(nodes, 1);
+        var ordered = silos.OrderBy(s => s.Generation).ThenBy(s => s.ToParsableString(), StringComparer.Ordinal).ToArray();
+        var owner = new int[nodes];
+        var load = new int[ordered.Length];
+        load[0] = nodes;
+        for (var joined = 1; joined < ordered.Length; joined++)
+        {
+            for (var taken = 0; taken < nodes / (joined + 1); taken++)
+            {
+                var donor = MostLoaded(load, joined);
+                var moved = Array.LastIndexOf(owner, donor);
+                owner[moved] = joined;
+                load[donor]--;
+                load[joined]++;
+            }
+        }
+
+        // A key beyond the configured nodes (the setting was lowered) still gets a silo.
+        return ordered[owner[(int)(((node % nodes) + nodes) % nodes)]];
+    }
+
+    /// <summary>The most loaded of the first <paramref name="count"/> silos, the oldest among equals.</summary>
+    private static int MostLoaded(int[] load, int count)
+    {
+        var most = 0;
+        for (var i = 1; i < count; i++)
+        {
+            if (load[i] > load[most])
+            {
+                most = i;
+            }
+        }
+
+        return most;
     }
 }

@@ -1,0 +1,60 @@
+using System.Net;
+using Milvus.Orleans.Query.Nodes;
+
+namespace Milvus.Orleans.Query.Tests.Nodes;
+
+public sealed class QueryNodeSilosTests
+{
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    [InlineData(4)]
+    [InlineData(7)]
+    [InlineData(16)]
+    public void Of_WhenSilosJoinOneByOne_KeepsLoadsWithinOneAndMovesOnlyTheNewSilosShareToIt(int nodes)
+    {
+        var silos = Enumerable.Range(0, 6).Select(i => Silo(port: 11_000 - i, generation: 100 + i)).ToArray();
+        var before = Assignment(nodes, silos[..1]);
+
+        for (var count = 2; count <= silos.Length; count++)
+        {
+            var joined = silos[count - 1];
+            var after = Assignment(nodes, silos[..count]);
+            var loads = silos[..count].Select(s => after.Count(a => a == s)).ToArray();
+            var moved = Enumerable.Range(0, nodes).Where(n => after[n] != before[n]).ToArray();
+
+            Assert.True(loads.Max() - loads.Min() <= 1, $"{nodes} nodes on {count} silos: loads {string.Join(", ", loads)}");
+            Assert.Equal(nodes / count, moved.Length);
+            Assert.All(moved, n => Assert.Equal(joined, after[n]));
+            before = after;
+        }
+    }
+
+    [Fact]
+    public void Of_ForSilosListedInAnyOrder_GivesEveryNodeTheSameSilo()
+    {
+        var silos = Enumerable.Range(0, 5).Select(i => Silo(port: 12_000 + (i * 7 % 5), generation: 200 + (i % 2))).ToArray();
+
+        var reference = Assignment(8, silos);
+
+        foreach (var seed in Enumerable.Range(0, 10))
+        {
+            var random = new Random(seed);
+            Assert.Equal(reference, Assignment(8, [.. silos.OrderBy(_ => random.Next())]));
+        }
+    }
+
+    [Fact]
+    public void Of_ForAKeyBeyondTheConfiguredNodes_GivesTheSiloOfItsRemainder()
+    {
+        SiloAddress[] silos = [Silo(13_000, 1), Silo(13_001, 2), Silo(13_002, 3)];
+
+        Assert.Equal(QueryNodeSilos.Of(1, 4, silos), QueryNodeSilos.Of(9, 4, silos));
+        Assert.Equal(QueryNodeSilos.Of(3, 4, silos), QueryNodeSilos.Of(-1, 4, silos));
+    }
+
+    private static SiloAddress[] Assignment(int nodes, SiloAddress[] silos) =>
+        [.. Enumerable.Range(0, nodes).Select(n => QueryNodeSilos.Of(n, nodes, silos))];
+
+    private static SiloAddress Silo(int port, int generation) => SiloAddress.New(new IPEndPoint(IPAddress.Loopback, port), generation);
+}
