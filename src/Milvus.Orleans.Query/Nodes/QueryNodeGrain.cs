@@ -15,8 +15,8 @@ namespace Milvus.Orleans.Query.Nodes;
 /// </summary>
 /// <remarks>
 /// Reentrant so searches go on while a segment loads (loading and building run on the thread pool); a search itself
-/// runs in one turn, so it sees the node's state at one moment. When the silos change so that
-/// <see cref="QueryNodeSilos"/> puts the node elsewhere (a silo joined), it leaves, and the delegators' next calls
+/// runs in one turn, so it sees the node's state at one moment. When a silo joins and
+/// <see cref="QueryNodeSilos"/> puts the node there, it leaves, and the delegators' next calls
 /// place it there and send it its segments again.
 /// </remarks>
 [QueryNodePlacement]
@@ -118,15 +118,17 @@ internal sealed partial class QueryNodeGrain(
     }
 
     /// <summary>
-    /// Leaves when the node belongs on another active silo by two checks in a row: a silo that just joined may not
-    /// take activations yet, and placing there too early would only bring the node back here.
+    /// Leaves when the node belongs on a silo that started after this one (it joined) by two checks in a row: a silo
+    /// that just joined may not take activations yet, and placing there too early would only bring the node back
+    /// here. A node whose place moved to an older silo (one died) stays: moving it would cost a reload and spread
+    /// nothing.
     /// </summary>
     private Task CheckPlacement(CancellationToken cancellationToken)
     {
         var active = membership.CurrentSnapshot.Members.Values.Where(m => m.Status == SiloStatus.Active).Select(m => m.SiloAddress).ToArray();
         var node = this.GetPrimaryKeyLong();
         var target = active.Length == 0 ? silo.SiloAddress : QueryNodeSilos.Of(node, options.Value.Nodes, active);
-        if (target == silo.SiloAddress)
+        if (QueryNodeSilos.StartOrder.Compare(target, silo.SiloAddress) <= 0)
         {
             _movingTo = null;
         }

@@ -31,13 +31,17 @@ internal sealed class QueryNodePlacementDirector(IOptions<QueryOptions> options)
 /// </summary>
 internal static class QueryNodeSilos
 {
+    /// <summary>Silos in the order they started: by generation, then address.</summary>
+    public static IComparer<SiloAddress> StartOrder { get; } = Comparer<SiloAddress>.Create(
+        (a, b) => a.Generation != b.Generation ? a.Generation.CompareTo(b.Generation) : string.CompareOrdinal(a.ToParsableString(), b.ToParsableString()));
+
     /// <summary>The silo of node <paramref name="node"/> of <paramref name="nodes"/> among <paramref name="silos"/>.</summary>
     public static SiloAddress Of(long node, int nodes, IReadOnlyCollection<SiloAddress> silos)
     {
         ArgumentNullException.ThrowIfNull(silos);
         ArgumentOutOfRangeException.ThrowIfZero(silos.Count);
         ArgumentOutOfRangeException.ThrowIfLessThan(nodes, 1);
-        var ordered = silos.OrderBy(s => s.Generation).ThenBy(s => s.ToParsableString(), StringComparer.Ordinal).ToArray();
+        var ordered = silos.Order(StartOrder).ToArray();
         var owner = new int[nodes];
         var load = new int[ordered.Length];
         load[0] = nodes;
