@@ -33,11 +33,15 @@ internal sealed partial class QueryNodeGrain(
 
     private readonly Dictionary<string, Shard> _shards = new(StringComparer.Ordinal);
 
+    /// <summary>The active silos when this node started.</summary>
+    private SiloAddress[] _known = [];
+
     /// <summary>The silo the last check put this node on, when not this one.</summary>
     private SiloAddress? _movingTo;
 
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
+        _known = [silo.SiloAddress, .. ActiveSilos()];
         this.RegisterGrainTimer(CheckPlacement, new GrainTimerCreationOptions(PlacementCheck, PlacementCheck) { Interleave = true, KeepAlive = false });
         return Task.CompletedTask;
     }
@@ -118,17 +122,15 @@ internal sealed partial class QueryNodeGrain(
     }
 
     /// <summary>
-    /// Leaves when the node belongs on a silo that started after this one (it joined) by two checks in a row: a silo
-    /// that just joined may not take activations yet, and placing there too early would only bring the node back
-    /// here. A node whose place moved to an older silo (one died) stays: moving it would cost a reload and spread
-    /// nothing.
+    /// Leaves when two checks in a row put the node on a silo that joined after it started (see
+    /// <see cref="QueryNodeSilos.MoveTarget"/>): a silo that just joined may not take activations yet, and placing
+    /// there too early would only bring the node back here.
     /// </summary>
     private Task CheckPlacement(CancellationToken cancellationToken)
     {
-        var active = membership.CurrentSnapshot.Members.Values.Where(m => m.Status == SiloStatus.Active).Select(m => m.SiloAddress).ToArray();
         var node = this.GetPrimaryKeyLong();
-        var target = active.Length == 0 ? silo.SiloAddress : QueryNodeSilos.Of(node, options.Value.Nodes, active);
-        if (QueryNodeSilos.StartOrder.Compare(target, silo.SiloAddress) <= 0)
+        var target = QueryNodeSilos.MoveTarget(node, options.Value.Nodes, _known, ActiveSilos());
+        if (target is null)
         {
             _movingTo = null;
         }
@@ -144,6 +146,9 @@ internal sealed partial class QueryNodeGrain(
 
         return Task.CompletedTask;
     }
+
+    private SiloAddress[] ActiveSilos() =>
+        [.. membership.CurrentSnapshot.Members.Values.Where(m => m.Status == SiloStatus.Active).Select(m => m.SiloAddress)];
 
     /// <summary>The shard, if this node holds every one of <paramref name="segmentIds"/>; otherwise the delegator is told which to load.</summary>
     private Shard Held(string vchannel, IReadOnlyList<long> segmentIds)

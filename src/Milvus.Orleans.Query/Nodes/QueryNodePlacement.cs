@@ -32,7 +32,7 @@ internal sealed class QueryNodePlacementDirector(IOptions<QueryOptions> options)
 internal static class QueryNodeSilos
 {
     /// <summary>Silos in the order they started: by generation, then address.</summary>
-    public static IComparer<SiloAddress> StartOrder { get; } = Comparer<SiloAddress>.Create(
+    private static IComparer<SiloAddress> StartOrder { get; } = Comparer<SiloAddress>.Create(
         (a, b) => a.Generation != b.Generation ? a.Generation.CompareTo(b.Generation) : string.CompareOrdinal(a.ToParsableString(), b.ToParsableString()));
 
     /// <summary>The silo of node <paramref name="node"/> of <paramref name="nodes"/> among <paramref name="silos"/>.</summary>
@@ -59,6 +59,24 @@ internal static class QueryNodeSilos
 
         // A key beyond the configured nodes (the setting was lowered) still gets a silo.
         return ordered[owner[(int)(((node % nodes) + nodes) % nodes)]];
+    }
+
+    /// <summary>
+    /// Where node <paramref name="node"/> should move now, or null to stay: its silo among the <paramref name="active"/>
+    /// ones, when that silo joined after the node started (is not among <paramref name="known"/>). A node whose place
+    /// changed only because a silo died stays: moving it would cost a reload and spread nothing.
+    /// </summary>
+    public static SiloAddress? MoveTarget(long node, int nodes, IReadOnlyCollection<SiloAddress> known, IReadOnlyCollection<SiloAddress> active)
+    {
+        ArgumentNullException.ThrowIfNull(known);
+        ArgumentNullException.ThrowIfNull(active);
+        if (active.Count == 0)
+        {
+            return null;
+        }
+
+        var target = Of(node, nodes, active);
+        return known.Contains(target) ? null : target;
     }
 
     /// <summary>The most loaded of the first <paramref name="count"/> silos, the oldest among equals.</summary>

@@ -53,6 +53,32 @@ public sealed class QueryNodeSilosTests
         Assert.Equal(QueryNodeSilos.Of(3, 4, silos), QueryNodeSilos.Of(-1, 4, silos));
     }
 
+    [Fact]
+    public void MoveTarget_WhenTheOldestSiloDies_MovesNoNodeOfTheSilosLeft()
+    {
+        SiloAddress[] known = [Silo(14_000, 1), Silo(14_001, 2), Silo(14_002, 3)];
+        SiloAddress[] left = known[1..];
+        var before = Assignment(3, known);
+        var survivors = Enumerable.Range(0, 3).Where(n => before[n] != known[0]).ToArray();
+
+        var targets = survivors.Select(n => QueryNodeSilos.MoveTarget(n, 3, known, left)).ToArray();
+
+        Assert.All(targets, Assert.Null);
+        // Placing from the silos left alone would move one of them.
+        Assert.Contains(survivors, n => QueryNodeSilos.Of(n, 3, left) != before[n]);
+    }
+
+    [Fact]
+    public void MoveTarget_WhenASiloJoins_MovesItsShareToIt()
+    {
+        SiloAddress[] known = [Silo(15_000, 1), Silo(15_001, 2)];
+        var joined = Silo(15_002, 3);
+
+        var targets = Enumerable.Range(0, 4).Select(n => QueryNodeSilos.MoveTarget(n, 4, known, [.. known, joined])).ToArray();
+
+        Assert.Equal([joined], targets.Where(t => t is not null));
+    }
+
     private static SiloAddress[] Assignment(int nodes, SiloAddress[] silos) =>
         [.. Enumerable.Range(0, nodes).Select(n => QueryNodeSilos.Of(n, nodes, silos))];
 
