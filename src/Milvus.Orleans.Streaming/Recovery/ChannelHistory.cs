@@ -32,6 +32,9 @@ internal sealed class ChannelHistory
     private readonly List<(string VChannel, long Id, long[] SegmentIds)> _pendingFlushes = [];
     private long _resume;
     private long _sealedBytes;
+
+    /// <summary>Per vchannel, the first timestamp of its segments sealed but not yet written: history does not hold them yet.</summary>
+    private readonly Dictionary<string, ulong> _unwrittenFrom = new(StringComparer.Ordinal);
     private HybridTimestamp _lastTs;
 
     public ChannelHistory(string pchannel, SealPolicy policy, PChannelCheckpoint? checkpoint)
@@ -168,6 +171,7 @@ internal sealed class ChannelHistory
         }
 
         _pendingFlushes.Clear();
+        _unwrittenFrom.Clear();
         _sealedBytes = 0;
         WrittenThrough = LastTaken;
     }
@@ -179,19 +183,20 @@ internal sealed class ChannelHistory
     /// <summary>
     /// How far <paramref name="vchannel"/> is: its last data message taken; the timestamp of the last record taken
     /// (applied: every visible message of the vchannel up to it is in memory or history); and the timestamp through
-    /// which history holds it (persisted: before its oldest growing message, or equal to applied if none).
+    /// which history holds it (persisted: before its oldest message still growing or sealed and not yet written, or
+    /// equal to applied if none).
     /// </summary>
     public VChannelProgress Progress(string vchannel)
     {
         var applied = _lastTs;
-        var firstGrowing = _growing.Where(g => string.Equals(g.Key.VChannel, vchannel, StringComparison.Ordinal))
+        var firstNotHeld = _growing.Where(g => string.Equals(g.Key.VChannel, vchannel, StringComparison.Ordinal))
             .Select(g => (ulong)g.Value.Segment.Key.SegmentId)
-            .DefaultIfEmpty(ulong.MaxValue)
+            .Append(_unwrittenFrom.GetValueOrDefault(vchannel, ulong.MaxValue))
             .Min();
         return new VChannelProgress(
             _lastData.GetValueOrDefault(vchannel),
             applied,
-            firstGrowing == ulong.MaxValue ? applied : new HybridTimestamp(firstGrowing - 1));
+            firstNotHeld == ulong.MaxValue ? applied : new HybridTimestamp(firstNotHeld - 1));
     }
 
     /// <summary>The timestamp of the last record taken: every visible message up to it is in memory or history.</summary>
@@ -293,6 +298,8 @@ internal sealed class ChannelHistory
             _growing.Remove(key);
             GrowingBytes -= growing.Segment.Bytes;
             _sealedBytes += growing.Segment.Bytes;
+            var first = (ulong)growing.Segment.Key.SegmentId;
+            _unwrittenFrom[key.VChannel] = Math.Min(_unwrittenFrom.GetValueOrDefault(key.VChannel, ulong.MaxValue), first);
             _persisted[key] = growing.Last;
             sealedNow.Add(growing.Segment.Seal());
         }

@@ -9,8 +9,7 @@ using Milvus.Orleans.Testing;
 namespace Milvus.Orleans.Streaming.Tests.Recovery;
 
 /// <summary>The log into history through the recovery grains, on two silos, read back from the history container.</summary>
-// The LSN gauges are read from every silo in the process, by vchannel: the blob twin, whose collections get the same
-// ids, runs after this class, not beside it.
+// The blob twin runs after this class, not beside it: two clusters at once load the 2-core CI machine.
 [Collection(nameof(RecoveryTests))]
 public class RecoveryTests : ClusterTests
 {

@@ -1,0 +1,31 @@
+using Milvus.Orleans.Streaming.Tests.Collections;
+using Milvus.Orleans.Testing;
+
+namespace Milvus.Orleans.Streaming.Tests.Recovery;
+
+/// <summary>An idle collection's growing data reaches history on its own, after <c>Milvus:Segment:IdleSeconds</c>.</summary>
+public sealed class IdleFlushTests() : ClusterTests(1, new Dictionary<string, string?> { ["Milvus:Segment:IdleSeconds"] = "1" })
+{
+    [Fact]
+    public async Task InsertAsync_WhenTheCollectionThenStaysIdle_ReachesHistoryWithoutAFlush()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var client = TestCluster.Client;
+        var info = await client.CreateCollectionAsync(TestRows.Schema("quiet", shards: 1), ct);
+
+        await client.InsertAsync("quiet", TestRows.Rows(0, 50), cancellationToken: ct);
+
+        // The segment is sealed at the first time tick a second after the insert; the wait only bounds a broken seal.
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        var state = Assert.Single(await client.GetFlushStateAsync("quiet", ct));
+        while (!state.IsFlushed && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(100, ct);
+            state = Assert.Single(await client.GetFlushStateAsync("quiet", ct));
+        }
+
+        var history = await HistoryContents.ReadAsync(TestCluster.History, info, ct);
+        Assert.True(state.IsFlushed, $"{state} is not flushed 30 s after the insert");
+        Assert.Equal(Enumerable.Range(0, 50).Select(i => (long)i), history.Rows.Select(r => r.Key).Order());
+    }
+}
