@@ -28,13 +28,7 @@ public sealed class QueryNodeRebalanceTests : IAsyncLifetime
         var loop = OracleSearchLoop.Start(client, "joining", live, Dimension, random);
 
         var joined = (await _cluster.Cluster.StartAdditionalSiloAsync()).SiloAddress;
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
-        var after = await NodeSilosAsync();
-        while (after.GetValueOrDefault(1) != joined && DateTime.UtcNow < deadline)
-        {
-            await Task.Delay(200, ct);
-            after = await NodeSilosAsync();
-        }
+        var after = await Poll.UntilAsync(NodeSilosAsync, nodes => nodes.GetValueOrDefault(1) == joined, TimeSpan.FromSeconds(60), ct);
 
         await loop.StopAsync();
 

@@ -150,14 +150,10 @@ public class SearchTests : IAsyncLifetime
 
         await client.ReleaseCollectionAsync("idle", ct);
 
-        Assert.Equal(holding, loaded);
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
-        while (await NodeActivationsAsync(management) > 0 && DateTime.UtcNow < deadline)
-        {
-            await Task.Delay(100, ct);
-        }
+        var left = await Poll.UntilAsync(() => NodeActivationsAsync(management), count => count == 0, TimeSpan.FromSeconds(30), ct);
 
-        Assert.Equal(0, await NodeActivationsAsync(management));
+        Assert.Equal(holding, loaded);
+        Assert.Equal(0, left);
     }
 
     private static async Task<int> NodeActivationsAsync(IManagementGrain management) =>

@@ -100,7 +100,8 @@ public class FailoverTests : ClusterTests
 
         // Every acknowledged row reaches its subscriber; then a moment more for any late duplicate to show.
         var ackedByVChannel = acknowledged.Keys.GroupBy(k => VChannelOf(infos, acknowledged[k], k)).ToDictionary(g => g.Key, g => g.ToHashSet());
-        if (!await WaitUntilAsync(() => ackedByVChannel.All(a => a.Value.IsSubsetOf(InsertedKeys(delivered[a.Key]))), TimeSpan.FromSeconds(30)))
+        if (!await Poll.UntilAsync(
+            () => Task.FromResult(ackedByVChannel.All(a => a.Value.IsSubsetOf(InsertedKeys(delivered[a.Key])))), all => all, TimeSpan.FromSeconds(30), TestContext.Current.CancellationToken))
         {
             var logged = InsertedKeys(await TestCluster.ReadAllAsync()).ToHashSet();
             var report = ackedByVChannel.Select(a =>
@@ -159,22 +160,6 @@ public class FailoverTests : ClusterTests
     {
         var info = infos.Single(i => i.Name == collection);
         return info.VChannels[Channels.ShardRouter.ShardOf(key, info.VChannels.Count)];
-    }
-
-    private static async Task<bool> WaitUntilAsync(Func<bool> condition, TimeSpan within)
-    {
-        var deadline = DateTime.UtcNow + within;
-        while (!condition())
-        {
-            if (DateTime.UtcNow > deadline)
-            {
-                return false;
-            }
-
-            await Task.Delay(100, TestContext.Current.CancellationToken);
-        }
-
-        return true;
     }
 }
 

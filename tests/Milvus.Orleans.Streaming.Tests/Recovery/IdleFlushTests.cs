@@ -16,13 +16,8 @@ public sealed class IdleFlushTests() : ClusterTests(1, new Dictionary<string, st
         await client.InsertAsync("quiet", TestRows.Rows(0, 50), cancellationToken: ct);
 
         // The segment is sealed at the first time tick a second after the insert; the wait only bounds a broken seal.
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
-        var state = Assert.Single(await client.GetFlushStateAsync("quiet", ct));
-        while (!state.IsFlushed && DateTime.UtcNow < deadline)
-        {
-            await Task.Delay(100, ct);
-            state = Assert.Single(await client.GetFlushStateAsync("quiet", ct));
-        }
+        var state = await Poll.UntilAsync(
+            async () => Assert.Single(await client.GetFlushStateAsync("quiet", ct)), s => s.IsFlushed, TimeSpan.FromSeconds(30), ct);
 
         var history = await HistoryContents.ReadAsync(TestCluster.History, info, ct);
         Assert.True(state.IsFlushed, $"{state} is not flushed 30 s after the insert");
