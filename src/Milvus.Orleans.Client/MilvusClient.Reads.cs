@@ -50,19 +50,30 @@ public sealed partial class MilvusClient
     private ulong _lastWrite;
 
     /// <summary>
-    /// Query delegators per shard that reads are spread over (replicas); 1 by default. More replicas share a shard's
-    /// read load between grains on the shard's silo.
-    /// </summary>
-    public int ReadReplicas { get; init; } = 1;
-
-    /// <summary>
-    /// Loads a collection for reads, as Milvus' <c>load_collection</c>: every shard's delegator starts, and its sealed
-    /// segments are loaded on query nodes with their HNSW graphs (built now if history has none). Reads load what they
-    /// need themselves; this only moves the wait before the first read.
+    /// Loads a collection for reads, as Milvus' <c>load_collection</c>: every replica of every shard's delegator starts,
+    /// and its sealed segments are loaded on query nodes with their HNSW graphs (built now if history has none). Reads
+    /// load what they need themselves; this only moves the wait before the first read. The collection keeps the
+    /// replicas it was last loaded with (one at first).
     /// </summary>
     public async Task LoadCollectionAsync(string collection, CancellationToken cancellationToken = default)
     {
-        await OnEveryDelegatorAsync(collection, delegator => delegator.LoadAsync(), cancellationToken).ConfigureAwait(false);
+        await OnEveryDelegatorAsync(await CollectionAsync(collection, cancellationToken).ConfigureAwait(false), delegator => delegator.LoadAsync(), cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Loads a collection with <paramref name="replicas"/> read replicas (1 to <see cref="CollectionInfo.MaxReplicas"/>),
+    /// as Milvus' <c>replica_number</c>: each shard gets that many delegators, the first on its pchannel's silo and the
+    /// others on other silos, each reading the shard's log itself, with their sealed segments on query nodes of
+    /// different silos. Reads are spread over the replicas, and go on from the others while one's silo is gone.
+    /// Replicas dropped by a lower number are released.
+    /// </summary>
+    public async Task LoadCollectionAsync(string collection, int replicas, CancellationToken cancellationToken = default)
+    {
+        var before = await CollectionAsync(collection, cancellationToken).ConfigureAwait(false);
+        var info = await RetryAsync(() => Catalog.SetReplicasAsync(collection, replicas), cancellationToken).ConfigureAwait(false);
+        _collections[collection] = info;
+        await OnEveryDelegatorAsync(info, delegator => delegator.LoadAsync(), cancellationToken).ConfigureAwait(false);
+        await OnDelegatorsAsync(info, Enumerable.Range(info.Replicas, Math.Max(0, before.Replicas - info.Replicas)), delegator => delegator.ReleaseAsync(), cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -71,7 +82,8 @@ public sealed partial class MilvusClient
     /// </summary>
     public async Task ReleaseCollectionAsync(string collection, CancellationToken cancellationToken = default)
     {
-        await OnEveryDelegatorAsync(collection, delegator => delegator.ReleaseAsync(), cancellationToken).ConfigureAwait(false);
+        var info = await CollectionAsync(collection, cancellationToken).ConfigureAwait(false);
+        await OnEveryDelegatorAsync(info, delegator => delegator.ReleaseAsync(), cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -102,7 +114,7 @@ public sealed partial class MilvusClient
         var request = new SearchRequest(
             info.Id, field.Name, [.. vectors.SelectMany(v => v)], topK, parameters.Filter, parameters.OutputFields ?? [], guarantee, parameters.Ef, parameters.Exact);
         var shards = await Task.WhenAll(info.VChannels.Select(vchannel =>
-            RetryAsync(() => Delegator(vchannel).SearchAsync(request), cancellationToken, idempotent: true))).ConfigureAwait(false);
+            OnShardAsync(info, vchannel, delegator => delegator.SearchAsync(request), cancellationToken))).ConfigureAwait(false);
         return [.. Enumerable.Range(0, vectors.Count).Select(q => ReadMerge.Hits([.. shards.Select(s => s[q])], field.Metric, topK))];
     }
 
@@ -158,7 +170,7 @@ public sealed partial class MilvusClient
         var results = await Task.WhenAll(byShard.Select(g =>
         {
             var request = new QueryRequest(info.Id, null, outputFields ?? [], QueryRequest.MaxRows, guarantee, Keys: keys.Select([.. g]));
-            return RetryAsync(() => Delegator(info.VChannels[g.Key]).QueryAsync(request), cancellationToken, idempotent: true);
+            return OnShardAsync(info, info.VChannels[g.Key], delegator => delegator.QueryAsync(request), cancellationToken);
         })).ConfigureAwait(false);
         return ReadMerge.Rows(results, info.Schema.PrimaryKey.Name, QueryRequest.MaxRows).Rows;
     }
@@ -171,18 +183,30 @@ public sealed partial class MilvusClient
         return (await QueryShardsAsync(info, info.VChannels, request, cancellationToken).ConfigureAwait(false)).Count;
     }
 
-    /// <summary>What each shard of a collection serves to reads now (index = shard): growing data, sealed segments by query node, deletes.</summary>
-    public async Task<IReadOnlyList<ShardStatus>> GetShardStatusAsync(string collection, CancellationToken cancellationToken = default)
+    /// <summary>
+    /// What each shard of a collection serves to reads now (index = shard), as replica <paramref name="replica"/> sees
+    /// it: growing data, sealed segments by query node, deletes, and where it runs.
+    /// </summary>
+    public async Task<IReadOnlyList<ShardStatus>> GetShardStatusAsync(string collection, int replica = 0, CancellationToken cancellationToken = default)
     {
         var info = await CollectionAsync(collection, cancellationToken).ConfigureAwait(false);
-        return await Task.WhenAll(info.VChannels.Select(vchannel => RetryAsync(() => Delegator(vchannel).GetStatusAsync(), cancellationToken, idempotent: true))).ConfigureAwait(false);
+        if (replica < 0 || replica >= info.Replicas)
+        {
+            throw new MilvusException(ErrorCode.InvalidArgument, $"Collection '{collection}' is loaded with {info.Replicas} replicas: replica {replica} is not one of them.");
+        }
+
+        return await Task.WhenAll(info.VChannels.Select(vchannel => RetryAsync(
+            () => cluster.GetGrain<IQueryDelegatorGrain>(ChannelNames.Delegator(vchannel, replica)).GetStatusAsync(), cancellationToken, idempotent: true))).ConfigureAwait(false);
     }
 
-    /// <summary>Calls every delegator of <paramref name="collection"/>: each replica of each shard.</summary>
-    private async Task OnEveryDelegatorAsync(string collection, Func<IQueryDelegatorGrain, Task> call, CancellationToken cancellationToken)
+    /// <summary>Calls every delegator of a collection: each replica of each shard.</summary>
+    private Task OnEveryDelegatorAsync(CollectionInfo info, Func<IQueryDelegatorGrain, Task> call, CancellationToken cancellationToken) =>
+        OnDelegatorsAsync(info, Enumerable.Range(0, info.Replicas), call, cancellationToken);
+
+    /// <summary>Calls the delegators of <paramref name="replicas"/> of each shard of a collection.</summary>
+    private async Task OnDelegatorsAsync(CollectionInfo info, IEnumerable<int> replicas, Func<IQueryDelegatorGrain, Task> call, CancellationToken cancellationToken)
     {
-        var info = await CollectionAsync(collection, cancellationToken).ConfigureAwait(false);
-        await Task.WhenAll(info.VChannels.SelectMany(vchannel => Enumerable.Range(0, Math.Max(1, ReadReplicas)).Select(replica =>
+        await Task.WhenAll(info.VChannels.SelectMany(vchannel => replicas.Select(replica =>
             RetryAsync(
                 async () =>
                 {
@@ -241,7 +265,7 @@ public sealed partial class MilvusClient
     private async Task<QueryResult> QueryShardsAsync(CollectionInfo info, IEnumerable<string> vchannels, QueryRequest request, CancellationToken cancellationToken)
     {
         var shards = await Task.WhenAll(vchannels.Select(vchannel =>
-            RetryAsync(() => Delegator(vchannel).QueryAsync(request), cancellationToken, idempotent: true))).ConfigureAwait(false);
+            OnShardAsync(info, vchannel, delegator => delegator.QueryAsync(request), cancellationToken))).ConfigureAwait(false);
         return ReadMerge.Rows(shards, info.Schema.PrimaryKey.Name, request.Limit);
     }
 
@@ -255,8 +279,15 @@ public sealed partial class MilvusClient
         _ => throw new MilvusException(ErrorCode.InvalidArgument, $"Consistency level {(int)consistency} is not one of Strong, Bounded, Session, Eventually."),
     };
 
-    private IQueryDelegatorGrain Delegator(string vchannel) =>
-        cluster.GetGrain<IQueryDelegatorGrain>(ChannelNames.Delegator(vchannel, ReadReplicas <= 1 ? 0 : Random.Shared.Next(ReadReplicas)));
+    /// <summary>
+    /// A read of one shard, from a replica picked at random; each attempt after a failure asks the next replica, so a
+    /// read goes on from another one while a replica's silo is gone.
+    /// </summary>
+    private Task<T> OnShardAsync<T>(CollectionInfo info, string vchannel, Func<IQueryDelegatorGrain, Task<T>> read, CancellationToken cancellationToken)
+    {
+        var replica = info.Replicas == 1 ? 0 : Random.Shared.Next(info.Replicas);
+        return RetryAsync(() => read(cluster.GetGrain<IQueryDelegatorGrain>(ChannelNames.Delegator(vchannel, replica++ % info.Replicas))), cancellationToken, idempotent: true);
+    }
 
     private static FieldSchema VectorField(CollectionSchema schema, string? name)
     {

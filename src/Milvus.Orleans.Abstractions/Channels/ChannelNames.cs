@@ -30,6 +30,14 @@ public static class ChannelNames
         return r > 0 ? key[..r] : throw new MilvusException(ErrorCode.InvalidName, $"'{key}' is not a delegator key: expected '<vchannel>r<replica>'.");
     }
 
+    /// <summary>The replica of a query delegator's key (see <see cref="Delegator"/>), or null when <paramref name="key"/> is not one.</summary>
+    public static int? ReplicaOfDelegator(string key)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        var r = key.LastIndexOf('r');
+        return r > 0 && key.LastIndexOf('v') < r && int.TryParse(key.AsSpan(r + 1), NumberStyles.None, CultureInfo.InvariantCulture, out var replica) ? replica : null;
+    }
+
     /// <summary>
     /// The pchannel of a pchannel or vchannel name: the name itself, or the part before its last '_'.
     /// </summary>

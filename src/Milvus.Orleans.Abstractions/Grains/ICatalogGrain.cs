@@ -42,6 +42,13 @@ public interface ICatalogGrain : IGrainWithIntegerKey
     [AlwaysInterleave]
     Task<bool> HasCollectionsAsync();
 
+    /// <summary>
+    /// Sets how many delegators serve each shard's reads (1 to <see cref="CollectionInfo.MaxReplicas"/>), as Milvus'
+    /// <c>replica_number</c> of a load.
+    /// </summary>
+    [ClientFacing]
+    Task<CollectionInfo> SetReplicasAsync(string collection, int replicas);
+
     /// <summary>Adds a partition.</summary>
     [ClientFacing]
     Task<CollectionInfo> CreatePartitionAsync(string collection, string partition);

@@ -3,10 +3,10 @@ using Milvus.Orleans.Query;
 namespace Milvus.Orleans.Grains;
 
 /// <summary>
-/// The read side of one shard (key: <see cref="Channels.ChannelNames.Delegator"/>), on its pchannel's silo: waits
-/// until the shard has applied what the request's consistency needs, searches the shard's growing data itself, fans
-/// out to the query nodes holding its sealed segments, applies deletes at the read's timestamp and merges. Replicas
-/// (other keys of the same vchannel) share the load.
+/// The read side of one shard (key: <see cref="Channels.ChannelNames.Delegator"/>): waits until the shard has applied
+/// what the request's consistency needs, searches the shard's growing data itself, fans out to the query nodes holding
+/// its sealed segments, applies deletes at the read's timestamp and merges. Replica 0 runs on the pchannel's silo;
+/// replica r, r silos after it, reads the log from storage itself, so reads go on while one silo is gone.
 /// </summary>
 [ClientFacing]
 public interface IQueryDelegatorGrain : IGrainWithStringKey
@@ -35,6 +35,9 @@ public interface IQueryDelegatorGrain : IGrainWithStringKey
 /// <param name="SealedInMemory">Sealed segments still read from memory, on their way to a query node.</param>
 /// <param name="SegmentsByNode">Sealed segments on each query node.</param>
 /// <param name="Deletes">Deletes of the shard known to the delegator.</param>
+/// <param name="Silo">The silo the delegator runs on.</param>
+/// <param name="FollowsLog">Whether it reads the log from storage itself (a replica on a silo that does not own the
+/// pchannel), rather than the pchannel's recovery on its silo.</param>
 [GenerateSerializer, Immutable]
 public sealed record ShardStatus(
     [property: Id(0)] HybridTimestamp Applied,
@@ -42,4 +45,6 @@ public sealed record ShardStatus(
     [property: Id(2)] long GrowingRows,
     [property: Id(3)] int SealedInMemory,
     [property: Id(4)] IReadOnlyDictionary<long, int> SegmentsByNode,
-    [property: Id(5)] int Deletes);
+    [property: Id(5)] int Deletes,
+    [property: Id(6)] string Silo = "",
+    [property: Id(7)] bool FollowsLog = false);

@@ -24,6 +24,8 @@ public enum CollectionState
 /// <param name="State">Where it is in its life.</param>
 /// <param name="PartitionIds">The id of each partition, in the order of <paramref name="Partitions"/>: unique for the
 /// life of the cluster, never reused; history blob names use them. Null only in state written before ids existed.</param>
+/// <param name="AddedReplicas">Read replicas loaded beyond the first (see <see cref="Replicas"/>); counted from zero so
+/// that state written before replicas existed reads as one replica.</param>
 [GenerateSerializer, Immutable]
 public sealed record CollectionInfo(
     [property: Id(0)] long Id,
@@ -31,8 +33,15 @@ public sealed record CollectionInfo(
     [property: Id(2)] IReadOnlyList<string> VChannels,
     [property: Id(3)] IReadOnlyList<string> Partitions,
     [property: Id(4)] CollectionState State,
-    [property: Id(5)] IReadOnlyList<long>? PartitionIds = null)
+    [property: Id(5)] IReadOnlyList<long>? PartitionIds = null,
+    [property: Id(6)] int AddedReplicas = 0)
 {
+    /// <summary>The most read replicas a collection is loaded with.</summary>
+    public const int MaxReplicas = 8;
+
+    /// <summary>How many delegators serve each shard's reads: the first on the pchannel's silo, the others on other silos.</summary>
+    public int Replicas => 1 + AddedReplicas;
+
     /// <summary>The collection's name.</summary>
     public string Name => Schema.Name;
 

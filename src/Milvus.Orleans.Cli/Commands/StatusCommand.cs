@@ -24,7 +24,7 @@ internal static class StatusCommand
             {
                 var info = await client.DescribeCollectionAsync(name, token);
                 var progress = await client.GetFlushStateAsync(name, token);
-                var shards = await client.GetShardStatusAsync(name, token);
+                var shards = await client.GetShardStatusAsync(name, cancellationToken: token);
                 var table = new Table().Title($"{Markup.Escape(name)} (id {info.Id})")
                     .AddColumns("shard", "① last write", "② applied", "③ persisted", "flushed", "growing (rows)", "sealed in memory", "sealed on nodes", "deletes");
                 for (var shard = 0; shard < info.VChannels.Count; shard++)

@@ -2,30 +2,41 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Milvus.Orleans.Channels;
 using Milvus.Orleans.Grains;
+using Milvus.Orleans.History.Checkpoints;
 using Milvus.Orleans.History.Segments;
 using Milvus.Orleans.Query.Configuration;
+using Milvus.Orleans.Query.Nodes;
 using Milvus.Orleans.Query.Search;
 using Milvus.Orleans.Query.Segments;
 using Milvus.Orleans.Schema;
 using Milvus.Orleans.Streaming.Placement;
 using Milvus.Orleans.Streaming.Recovery;
+using Milvus.Orleans.Streaming.Wal;
+using Milvus.Orleans.Wal;
+using Milvus.Orleans.Wal.Storage;
 using Orleans.Concurrency;
 
 namespace Milvus.Orleans.Query.Delegators;
 
 /// <summary>
-/// One shard's reads, on its pchannel's silo. Growing data is read in place from the pchannel's recovery (the
-/// silo-level store: no copy); sealed segments are on query nodes. The handoff between the two is seamless: the
-/// recovery keeps a sealed segment in memory for this delegator until a query node has loaded it, so every read sees
-/// each row exactly once, growing, kept or on a node. Deletes of the whole shard are gathered here and sent on to the
-/// nodes incrementally with each request; every read applies them at its own timestamp.
+/// One replica of one shard's reads. The first replica sits on its pchannel's silo and reads growing data in place
+/// from the pchannel's recovery (the silo-level store: no copy); the recovery keeps a sealed segment in memory for
+/// it until a query node has loaded it. Other replicas sit on other silos and follow the log in storage themselves
+/// (<see cref="ShardFollower"/>), dropping rows from memory once history's segments of them are on query nodes.
+/// Either way every read sees each row exactly once, in memory or on a node. Deletes of the whole shard are gathered
+/// here and sent on to the nodes incrementally with each request; every read applies them at its own timestamp.
 /// </summary>
 [ChannelPlacement]
 [Reentrant]
 internal sealed partial class QueryDelegatorGrain(
     RunningRecoveries running,
     IHistoryStore history,
+    ICheckpointStore checkpoints,
+    IWalStorage storage,
+    MessageCodec codec,
+    IOptions<WalOptions> wal,
     IOptions<QueryOptions> options,
+    ILocalSiloDetails silo,
     TimeProvider time,
     ILogger<QueryDelegatorGrain> logger) : Grain, IQueryDelegatorGrain
 {
@@ -38,6 +49,12 @@ internal sealed partial class QueryDelegatorGrain(
     /// <summary>Every this many hand-off rounds the catalog is asked whether the collection was dropped.</summary>
     private const int DropCheckRounds = 25;
 
+    /// <summary>Every this many hand-off rounds a follower looks for a new checkpoint (history wrote segments).</summary>
+    private const int CheckpointRounds = 5;
+
+    /// <summary>Every this many hand-off rounds a follower lists history even if the checkpoint did not change.</summary>
+    private const int ListRounds = 50;
+
     private readonly DeleteLog _deletes = new();
     private readonly Dictionary<long, long> _placed = [];
     private readonly Dictionary<long, long> _partitions = [];
@@ -47,6 +64,10 @@ internal sealed partial class QueryDelegatorGrain(
     private readonly HashSet<long> _handingOff = [];
     private ChannelRecovery? _recovery;
     private (ChannelRecovery Recovery, Task Attached)? _attaching;
+    private ShardFollower? _follower;
+    private Task<ShardFollower>? _following;
+    private long _followerDeletes;
+    private PChannelCheckpoint? _followedCheckpoint;
     private CollectionInfo? _collection;
     private int _rounds;
 
@@ -56,18 +77,21 @@ internal sealed partial class QueryDelegatorGrain(
 
     private long CollectionId => ChannelNames.ParseVChannel(VChannel).CollectionId;
 
+    private int Replica => ChannelNames.ReplicaOfDelegator(Key) ?? 0;
+
+    /// <summary>Whether this replica reads the log from storage when its silo does not own the pchannel (without the WAL, the log is only in its owner's memory).</summary>
+    private bool MayFollow => Replica > 0 && wal.Value.Enable;
+
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
         this.RegisterGrainTimer(HandOffAsync, new GrainTimerCreationOptions(HandOffPeriod, HandOffPeriod) { Interleave = true });
         return Task.CompletedTask;
     }
 
-    public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
-        // The query nodes keep the shard's segments: the next activation (or another replica) finds them loaded.
-        _recovery?.Unwatch(VChannel, Key);
-        _recovery = null;
-        return Task.CompletedTask;
+        // The query nodes keep the shard's segments: the next activation finds them loaded.
+        await DetachAsync().ConfigureAwait(true);
     }
 
     public async Task LoadAsync()
@@ -80,10 +104,10 @@ internal sealed partial class QueryDelegatorGrain(
     {
         ArgumentNullException.ThrowIfNull(request);
         var started = time.GetTimestamp();
-        var (recovery, schema) = await ReadyAsync(request.CollectionId, request.GuaranteeTs).ConfigureAwait(true);
+        var (source, schema) = await ReadyAsync(request.CollectionId, request.GuaranteeTs).ConfigureAwait(true);
         // One moment for everything: the snapshot, the read timestamp and which segments the nodes answer for. The
         // local search checks the request before anything goes to a node.
-        var snapshot = Take(recovery);
+        var snapshot = Take(source);
         var readTs = (long)snapshot.Applied.Value;
         var local = BlockReads.Search(LocalBlocks(snapshot, schema), request, schema, _deletes, readTs, options.Value.HnswEf);
         var metric = schema.Field(request.VectorField)!.Metric;
@@ -101,9 +125,9 @@ internal sealed partial class QueryDelegatorGrain(
     {
         ArgumentNullException.ThrowIfNull(request);
         var started = time.GetTimestamp();
-        var (recovery, schema) = await ReadyAsync(request.CollectionId, request.GuaranteeTs).ConfigureAwait(true);
+        var (source, schema) = await ReadyAsync(request.CollectionId, request.GuaranteeTs).ConfigureAwait(true);
         // The local query checks the request before anything goes to a node.
-        var snapshot = Take(recovery);
+        var snapshot = Take(source);
         var readTs = (long)snapshot.Applied.Value;
         var local = BlockReads.Query([.. LocalBlocks(snapshot, schema).Select(b => b.Block)], request, schema, _deletes, readTs);
         var remote = await Task.WhenAll(ByNode(snapshot).Select(node => OnNodeAsync(
@@ -118,40 +142,43 @@ internal sealed partial class QueryDelegatorGrain(
 
     public async Task<ShardStatus> GetStatusAsync()
     {
-        var snapshot = Take(await AttachAsync().ConfigureAwait(true));
+        var source = await AttachAsync().ConfigureAwait(true);
+        var snapshot = Take(source);
         return new ShardStatus(
             snapshot.Applied,
             snapshot.Growing.Count,
             snapshot.Growing.Sum(g => g.Batches.Sum(b => (long)b.Rows.RowCount)),
             snapshot.Sealed.Count,
             _placed.GroupBy(p => p.Value).ToDictionary(g => g.Key, g => g.Count()),
-            _deletes.Count);
+            _deletes.Count,
+            silo.SiloAddress.ToString(),
+            source.Follower is not null);
     }
 
     public async Task ReleaseAsync()
     {
-        _recovery?.Unwatch(VChannel, Key);
-        _recovery = null;
+        await DetachAsync().ConfigureAwait(true);
         await ReleaseNodesAsync().ConfigureAwait(true);
         this.DeactivateOnIdle();
     }
 
     /// <summary>
-    /// Attached to the pchannel's recovery on this silo, the replay done, and the shard applied up to
-    /// <paramref name="guarantee"/>: the recovery and the collection's schema.
+    /// Attached to the shard's growing data (the pchannel's recovery on this silo, or a follower of its log), and the
+    /// shard applied up to <paramref name="guarantee"/>: where the growing data is, and the collection's schema.
     /// </summary>
-    private async Task<(ChannelRecovery Recovery, CollectionSchema Schema)> ReadyAsync(long collectionId, HybridTimestamp guarantee)
+    private async Task<(ShardSource Source, CollectionSchema Schema)> ReadyAsync(long collectionId, HybridTimestamp guarantee)
     {
         if (collectionId != CollectionId)
         {
             throw new MilvusException(ErrorCode.InvalidArgument, $"Shard '{VChannel}' belongs to collection {CollectionId}, not {collectionId}.");
         }
 
-        var recovery = await AttachAsync().ConfigureAwait(true);
+        var source = await AttachAsync().ConfigureAwait(true);
         var waited = time.GetTimestamp();
         try
         {
-            await recovery.WaitAppliedAsync(guarantee, CancellationToken.None).WaitAsync(ApplyWait, time).ConfigureAwait(true);
+            var applied = source.Follower?.WaitAppliedAsync(guarantee, CancellationToken.None) ?? source.Recovery!.WaitAppliedAsync(guarantee, CancellationToken.None);
+            await applied.WaitAsync(ApplyWait, time).ConfigureAwait(true);
         }
         catch (TimeoutException)
         {
@@ -159,23 +186,37 @@ internal sealed partial class QueryDelegatorGrain(
         }
 
         QueryMetrics.ConsistencyWait.Record(time.GetElapsedTime(waited).TotalMilliseconds);
-        return (recovery, _collection!.Schema);
+        return (source, _collection!.Schema);
     }
 
-    /// <summary>The pchannel's recovery on this silo, watched, with the shard's sealed segments from history on query nodes.</summary>
-    private async Task<ChannelRecovery> AttachAsync()
+    /// <summary>
+    /// Where the shard's growing data is read: the pchannel's recovery on this silo, watched, with the shard's sealed
+    /// segments from history on query nodes; or, for a later replica on a silo that does not own the pchannel (or one
+    /// that follows already), a follower of the log.
+    /// </summary>
+    private async Task<ShardSource> AttachAsync()
     {
+        if (_follower is { Behind: false } following)
+        {
+            return new ShardSource(null, following);
+        }
+
         var pchannel = ChannelNames.PChannelOf(VChannel);
         var current = running.Find(pchannel);
-        if (current is null)
+        if (current is null && !MayFollow)
         {
             // The recovery grain starts recovery if this silo owns the pchannel and nothing runs yet.
             await GrainFactory.GetGrain<IRecoveryGrain>(pchannel).GetProgressAsync(VChannel).ConfigureAwait(true);
             current = running.Find(pchannel);
         }
 
-        if (current is null)
+        if (current is null || _follower is not null)
         {
+            if (MayFollow)
+            {
+                return new ShardSource(null, await FollowAsync().ConfigureAwait(true));
+            }
+
             // The pchannel lives elsewhere now: the next call places this grain there.
             this.DeactivateOnIdle();
             throw new MilvusException(ErrorCode.ChannelNotReady, $"Shard '{VChannel}' is not served here any more; retry.");
@@ -183,7 +224,7 @@ internal sealed partial class QueryDelegatorGrain(
 
         if (current == _recovery)
         {
-            return current;
+            return new ShardSource(current, null);
         }
 
         // A failed attach (history unreachable, a node not answering) is tried again by the next call.
@@ -193,21 +234,100 @@ internal sealed partial class QueryDelegatorGrain(
         }
 
         await attaching.Attached.ConfigureAwait(true);
-        return current;
+        return new ShardSource(current, null);
     }
 
     private async Task AttachToAsync(ChannelRecovery recovery)
     {
         recovery.Watch(VChannel, Key);
-        _collection = await GrainFactory.GetGrain<ICatalogGrain>(0).GetCollectionAsync(CollectionId).ConfigureAwait(true);
-        if (_collection is null || _collection.IsDropped)
+        try
+        {
+            await LoadCollectionAsync().ConfigureAwait(true);
+        }
+        catch
         {
             recovery.Unwatch(VChannel, Key);
-            throw new MilvusException(ErrorCode.CollectionNotFound, $"Collection {CollectionId} of shard '{VChannel}' does not exist.");
+            throw;
         }
 
         await recovery.Replayed.ConfigureAwait(true);
         // What history holds of the shard: its deletes known here, its segments on query nodes.
+        var sealedSegments = await HistorySegmentsAsync().ConfigureAwait(true);
+        await AbsorbDeletesAsync(sealedSegments).ConfigureAwait(true);
+        Commit(await PlaceAsync([.. sealedSegments.Select(m => new SegmentRef(m.PartitionId, m.SegmentId))]).ConfigureAwait(true));
+        _recovery?.Unwatch(VChannel, Key);
+        _recovery = recovery;
+        LogAttached(logger, Key, sealedSegments.Count, _deletes.Count);
+    }
+
+    /// <summary>This replica's follower of the log, started (again, if it fell behind a truncation) when needed.</summary>
+    private async Task<ShardFollower> FollowAsync()
+    {
+        if (_follower is { Behind: false } follower)
+        {
+            return follower;
+        }
+
+        // A failed start (storage unreachable, a node not answering) is tried again by the next call.
+        if (_following is not { } starting || starting.IsFaulted || starting.IsCanceled)
+        {
+            _following = starting = StartFollowingAsync();
+        }
+
+        return await starting.ConfigureAwait(true);
+    }
+
+    /// <summary>
+    /// Starts following the log from the pchannel's newest checkpoint. Everything before it is in history: the shard's
+    /// segments there, listed after the checkpoint was read, go onto query nodes first, and the follower leaves out
+    /// what they hold.
+    /// </summary>
+    private async Task<ShardFollower> StartFollowingAsync()
+    {
+        await LoadCollectionAsync().ConfigureAwait(true);
+        var checkpoint = await checkpoints.ReadAsync(ChannelNames.PChannelOf(VChannel), CancellationToken.None).ConfigureAwait(true);
+        var sealedSegments = await HistorySegmentsAsync().ConfigureAwait(true);
+        await AbsorbDeletesAsync(sealedSegments).ConfigureAwait(true);
+        Commit(await PlaceAsync([.. sealedSegments.Select(m => new SegmentRef(m.PartitionId, m.SegmentId))]).ConfigureAwait(true));
+        var follower = new ShardFollower(VChannel, _collection!, checkpoint, sealedSegments, new FollowerServices(storage, codec, time, logger));
+        var older = _follower;
+        _recovery?.Unwatch(VChannel, Key);
+        _recovery = null;
+        (_follower, _followerDeletes, _followedCheckpoint, _following) = (follower, 0, checkpoint, null);
+        LogFollowing(logger, Key, checkpoint?.Position ?? 0, sealedSegments.Count, _deletes.Count);
+        if (older is not null)
+        {
+            await older.DisposeAsync().ConfigureAwait(true);
+        }
+
+        return follower;
+    }
+
+    /// <summary>Stops reading growing data: lets the recovery go, or stops the follower.</summary>
+    private async Task DetachAsync()
+    {
+        _recovery?.Unwatch(VChannel, Key);
+        _recovery = null;
+        if (_follower is { } follower)
+        {
+            _follower = null;
+            await follower.DisposeAsync().ConfigureAwait(true);
+        }
+    }
+
+    /// <summary>The collection from the catalog; the shard's reads end with it.</summary>
+    private async Task LoadCollectionAsync()
+    {
+        _collection = await GrainFactory.GetGrain<ICatalogGrain>(0).GetCollectionAsync(CollectionId).ConfigureAwait(true);
+        if (_collection is null || _collection.IsDropped)
+        {
+            throw new MilvusException(ErrorCode.CollectionNotFound, $"Collection {CollectionId} of shard '{VChannel}' does not exist.");
+        }
+    }
+
+    /// <summary>The shard's sealed segments in history now.</summary>
+    private async Task<List<SegmentManifest>> HistorySegmentsAsync()
+    {
         var sealedSegments = new List<SegmentManifest>();
         await foreach (var manifest in history.ListSegmentsAsync(CollectionId, CancellationToken.None).ConfigureAwait(true))
         {
@@ -217,22 +337,38 @@ internal sealed partial class QueryDelegatorGrain(
             }
         }
 
-        foreach (var manifest in sealedSegments.Where(m => _absorbedSealed.Add(m.SegmentId)))
-        {
-            var (keys, timestamps) = await history.ReadDeletesAsync(manifest, _collection.Schema.PrimaryKey, CancellationToken.None).ConfigureAwait(true);
-            _deletes.Add(keys.Values, timestamps);
-        }
+        return sealedSegments;
+    }
 
-        await PlaceAsync([.. sealedSegments.Select(m => new SegmentRef(m.PartitionId, m.SegmentId))]).ConfigureAwait(true);
-        _recovery?.Unwatch(VChannel, Key);
-        _recovery = recovery;
-        LogAttached(logger, Key, sealedSegments.Count, _deletes.Count);
+    /// <summary>Takes the deletes of the segments not seen before into the shard's delete log.</summary>
+    private async Task AbsorbDeletesAsync(IEnumerable<SegmentManifest> segments)
+    {
+        foreach (var manifest in segments.Where(m => !_absorbedSealed.Contains(m.SegmentId)).ToArray())
+        {
+            var (keys, timestamps) = await history.ReadDeletesAsync(manifest, _collection!.Schema.PrimaryKey, CancellationToken.None).ConfigureAwait(true);
+            if (_absorbedSealed.Add(manifest.SegmentId))
+            {
+                _deletes.Add(keys.Values, timestamps);
+            }
+        }
     }
 
     /// <summary>The shard's data in memory now, its deletes taken into the shard's delete log.</summary>
-    private VChannelSnapshot Take(ChannelRecovery recovery)
+    private VChannelSnapshot Take(ShardSource source)
     {
-        var snapshot = recovery.Snapshot(VChannel, Key);
+        if (source.Follower is { } follower)
+        {
+            var followed = follower.Snapshot(_followerDeletes);
+            foreach (var deletes in followed.Deletes)
+            {
+                _deletes.Add(deletes.Keys.Values, deletes.Ts);
+                _followerDeletes = deletes.Seq;
+            }
+
+            return new VChannelSnapshot(followed.Applied, followed.Growing, [], Watched: true);
+        }
+
+        var snapshot = source.Recovery!.Snapshot(VChannel, Key);
         foreach (var growing in snapshot.Growing)
         {
             // Growing segments only append: take the delete batches not taken yet.
@@ -312,11 +448,14 @@ internal sealed partial class QueryDelegatorGrain(
 
     private long PartitionOf(long segmentId) => _partitions[segmentId];
 
-    /// <summary>Loads segments on query nodes, each on the node of this shard holding the fewest, and records where.</summary>
-    private async Task PlaceAsync(IReadOnlyList<SegmentRef> segments)
+    /// <summary>
+    /// Loads segments on this replica's query nodes, each on the node of this shard holding the fewest, and says where
+    /// (for <see cref="Commit"/>: reads ask a node for a segment only from then on).
+    /// </summary>
+    private async Task<IReadOnlyList<(long SegmentId, long Node)>> PlaceAsync(IReadOnlyList<SegmentRef> segments)
     {
         var nodes = options.Value.Nodes;
-        var load = Enumerable.Range(0, nodes).ToDictionary(n => (long)n, n => _placed.Values.Count(p => p == n));
+        var load = NodeKeys().ToDictionary(n => n, n => _placed.Values.Count(p => p == n));
         // Shards start at different nodes, so their first segments do not all land on node 0.
         var offset = (uint)StringComparer.Ordinal.GetHashCode(VChannel) % (uint)nodes;
         var plan = new Dictionary<long, List<SegmentRef>>();
@@ -329,28 +468,38 @@ internal sealed partial class QueryDelegatorGrain(
         }
 
         var schema = _collection!.Schema;
-        await Task.WhenAll(plan.Select(async p =>
-        {
-            await TransientRetry.RunAsync(
-                async () =>
-                {
-                    await GrainFactory.GetGrain<IQueryNodeGrain>(p.Key).LoadAsync(VChannel, schema, p.Value).ConfigureAwait(true);
-                    return true;
-                },
-                TimeSpan.FromSeconds(60),
-                time,
-                CancellationToken.None).ConfigureAwait(true);
-            foreach (var segment in p.Value)
+        await Task.WhenAll(plan.Select(p => TransientRetry.RunAsync(
+            async () =>
             {
-                _placed[segment.SegmentId] = p.Key;
-            }
-        })).ConfigureAwait(true);
+                await GrainFactory.GetGrain<IQueryNodeGrain>(p.Key).LoadAsync(VChannel, schema, p.Value).ConfigureAwait(true);
+                return true;
+            },
+            TimeSpan.FromSeconds(60),
+            time,
+            CancellationToken.None))).ConfigureAwait(true);
+        return [.. plan.SelectMany(p => p.Value.Select(segment => (segment.SegmentId, p.Key)))];
     }
 
-    /// <summary>Moves the kept segments history now holds onto query nodes, then lets the recovery drop them.</summary>
+    /// <summary>Records where segments were loaded: reads ask those nodes for them from now on.</summary>
+    private void Commit(IReadOnlyList<(long SegmentId, long Node)> placed)
+    {
+        foreach (var (segmentId, node) in placed)
+        {
+            _placed[segmentId] = node;
+        }
+    }
+
+    /// <summary>This replica's query nodes: each replica has its own, on other silos than the other replicas'.</summary>
+    private IEnumerable<long> NodeKeys()
+    {
+        var (replica, nodes) = (Replica, options.Value.Nodes);
+        return Enumerable.Range(0, nodes).Select(n => QueryNodeSilos.NodeKey(replica, n, nodes));
+    }
+
+    /// <summary>Moves the segments history now holds onto query nodes, then lets memory drop them.</summary>
     private async Task HandOffAsync(CancellationToken cancellationToken)
     {
-        if (_recovery is not { } recovery)
+        if (_recovery is null && _follower is null)
         {
             return;
         }
@@ -361,7 +510,20 @@ internal sealed partial class QueryDelegatorGrain(
             return;
         }
 
-        var snapshot = Take(recovery);
+        if (_follower is { } follower)
+        {
+            await HandOffFollowedAsync(follower).ConfigureAwait(true);
+        }
+        else if (_recovery is { } recovery)
+        {
+            await HandOffKeptAsync(recovery).ConfigureAwait(true);
+        }
+    }
+
+    /// <summary>Moves the kept segments history now holds onto query nodes, then lets the recovery drop them.</summary>
+    private async Task HandOffKeptAsync(ChannelRecovery recovery)
+    {
+        var snapshot = Take(new ShardSource(recovery, null));
         var ready = snapshot.Sealed.Where(k => k.Written && _handingOff.Add(k.Segment.Key.SegmentId)).Select(k => k.Segment.Key).ToArray();
         if (ready.Length == 0)
         {
@@ -370,7 +532,7 @@ internal sealed partial class QueryDelegatorGrain(
 
         try
         {
-            await PlaceAsync([.. ready.Select(k => new SegmentRef(k.PartitionId, k.SegmentId))]).ConfigureAwait(true);
+            Commit(await PlaceAsync([.. ready.Select(k => new SegmentRef(k.PartitionId, k.SegmentId))]).ConfigureAwait(true));
             foreach (var key in ready)
             {
                 recovery.Release(VChannel, Key, key.SegmentId);
@@ -387,21 +549,80 @@ internal sealed partial class QueryDelegatorGrain(
         }
     }
 
-    /// <summary>Drops the shard's segments from every query node, whichever activation placed them.</summary>
+    /// <summary>
+    /// For a follower: once the owner wrote a new checkpoint (so, new segments), moves the shard's segments history
+    /// holds now onto query nodes, and then the follower drops their rows. A follower that fell behind a truncation
+    /// is started again from the newest checkpoint.
+    /// </summary>
+    private async Task HandOffFollowedAsync(ShardFollower follower)
+    {
+        if (_following is { IsCompleted: false } || (!follower.Behind && _rounds % CheckpointRounds != 0))
+        {
+            return;
+        }
+
+        try
+        {
+            if (follower.Behind)
+            {
+                await FollowAsync().ConfigureAwait(true);
+                return;
+            }
+
+            var checkpoint = await checkpoints.ReadAsync(ChannelNames.PChannelOf(VChannel), CancellationToken.None).ConfigureAwait(true);
+            if (_rounds % ListRounds != 0 && checkpoint?.Position == _followedCheckpoint?.Position && checkpoint?.Timestamp == _followedCheckpoint?.Timestamp)
+            {
+                return;
+            }
+
+            var added = (await HistorySegmentsAsync().ConfigureAwait(true)).Where(m => !_placed.ContainsKey(m.SegmentId)).ToArray();
+            await AbsorbDeletesAsync(added).ConfigureAwait(true);
+            var placed = await PlaceAsync([.. added.Select(m => new SegmentRef(m.PartitionId, m.SegmentId))]).ConfigureAwait(true);
+            if (_follower != follower)
+            {
+                // Replaced meanwhile: its successor placed and left out what history held when it started.
+                return;
+            }
+
+            // One step for reads: the nodes answer for these segments exactly when the follower has let their rows go.
+            Commit(placed);
+            foreach (var manifest in added)
+            {
+                follower.Cover(manifest.PartitionId, manifest.EndPosition);
+            }
+
+            _followedCheckpoint = checkpoint;
+        }
+        catch (Exception ex)
+        {
+            // The follower keeps the rows in memory, read from there until a later round places them.
+            LogFollowedHandOffFailed(logger, Key, ex);
+        }
+    }
+
+    /// <summary>Drops the shard's segments from this replica's query nodes, whichever activation placed them.</summary>
     private async Task ReleaseNodesAsync()
     {
         _placed.Clear();
         _sent.Clear();
-        await Task.WhenAll(Enumerable.Range(0, options.Value.Nodes)
-            .Select(n => GrainFactory.GetGrain<IQueryNodeGrain>(n).ReleaseAsync(VChannel, null))).ConfigureAwait(true);
+        await Task.WhenAll(NodeKeys().Select(n => GrainFactory.GetGrain<IQueryNodeGrain>(n).ReleaseAsync(VChannel, null))).ConfigureAwait(true);
     }
+
+    /// <summary>Where a read finds the shard's growing data: the pchannel's recovery on this silo, or a follower of its log.</summary>
+    private readonly record struct ShardSource(ChannelRecovery? Recovery, ShardFollower? Follower);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Delegator {Key}: attached; {Segments} sealed segments in history, {Deletes} deletes")]
     private static partial void LogAttached(ILogger logger, string key, int segments, int deletes);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Delegator {Key}: following the log from {Position}; {Segments} sealed segments in history, {Deletes} deletes")]
+    private static partial void LogFollowing(ILogger logger, string key, long position, int segments, int deletes);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Delegator {Key}: query node {Node} is sent its segments and deletes again ({Reason})")]
     private static partial void LogNodeReload(ILogger logger, string key, long node, string reason);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Delegator {Key}: handing {Count} sealed segments to query nodes failed; they are read from memory meanwhile")]
     private static partial void LogHandOffFailed(ILogger logger, string key, int count, Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Delegator {Key}: moving history's new segments to query nodes failed; the follower keeps their rows in memory meanwhile")]
+    private static partial void LogFollowedHandOffFailed(ILogger logger, string key, Exception exception);
 }

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Options;
 using Milvus.Orleans.Query.Configuration;
+using Milvus.Orleans.Streaming.Placement;
 using Orleans.Placement;
 using Orleans.Runtime.Placement;
 
@@ -31,17 +32,16 @@ internal sealed class QueryNodePlacementDirector(IOptions<QueryOptions> options)
 /// </summary>
 internal static class QueryNodeSilos
 {
-    /// <summary>Silos in the order they started: by generation, then address.</summary>
-    private static IComparer<SiloAddress> StartOrder { get; } = Comparer<SiloAddress>.Create(
-        (a, b) => a.Generation != b.Generation ? a.Generation.CompareTo(b.Generation) : string.CompareOrdinal(a.ToParsableString(), b.ToParsableString()));
-
-    /// <summary>The silo of node <paramref name="node"/> of <paramref name="nodes"/> among <paramref name="silos"/>.</summary>
+    /// <summary>
+    /// The silo of node <paramref name="node"/> among <paramref name="silos"/>, with <paramref name="nodes"/> nodes per
+    /// replica (see <see cref="NodeKey"/>).
+    /// </summary>
     public static SiloAddress Of(long node, int nodes, IReadOnlyCollection<SiloAddress> silos)
     {
         ArgumentNullException.ThrowIfNull(silos);
         ArgumentOutOfRangeException.ThrowIfZero(silos.Count);
         ArgumentOutOfRangeException.ThrowIfLessThan(nodes, 1);
-        var ordered = silos.Order(StartOrder).ToArray();
+        var ordered = silos.Order(SiloStartOrder.Comparer).ToArray();
         var owner = new int[nodes];
         var load = new int[ordered.Length];
         load[0] = nodes;
@@ -57,9 +57,14 @@ internal static class QueryNodeSilos
             }
         }
 
-        // A key beyond the configured nodes (the setting was lowered) still gets a silo.
-        return ordered[owner[(int)(((node % nodes) + nodes) % nodes)]];
+        // Keys n + r × nodes are replica r's nodes: each replica's node n sits r silos after the first's, so the
+        // replicas of a segment are on different silos while there are enough of them.
+        var replica = (int)(Math.Max(0, node) / nodes % ordered.Length);
+        return ordered[(owner[(int)(((node % nodes) + nodes) % nodes)] + replica) % ordered.Length];
     }
+
+    /// <summary>The key of replica <paramref name="replica"/>'s query node <paramref name="node"/>.</summary>
+    public static long NodeKey(int replica, int node, int nodes) => ((long)replica * nodes) + node;
 
     /// <summary>
     /// Where node <paramref name="node"/> should move now, or null to stay: its silo among the <paramref name="active"/>

@@ -163,6 +163,20 @@ internal sealed partial class CatalogGrain(
         return state.State.Collections.GetValueOrDefault(id);
     }
 
+    public async Task<CollectionInfo> SetReplicasAsync(string collection, int replicas)
+    {
+        if (replicas is < 1 or > CollectionInfo.MaxReplicas)
+        {
+            throw new MilvusException(ErrorCode.InvalidArgument, $"Collection '{collection}': replicas must be 1 to {CollectionInfo.MaxReplicas}, not {replicas}.");
+        }
+
+        using var change = await BeginChangeAsync().ConfigureAwait(true);
+        var changed = Ready(collection) with { AddedReplicas = replicas - 1 };
+        state.State.Collections[changed.Id] = changed;
+        await state.WriteStateAsync().ConfigureAwait(true);
+        return changed;
+    }
+
     public async Task<CollectionInfo> CreatePartitionAsync(string collection, string partition)
     {
         Names.Validate("partition", partition);

@@ -1,5 +1,7 @@
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 using Milvus.Orleans.Channels;
+using Milvus.Orleans.Wal;
 using Orleans.Placement;
 using Orleans.Runtime.Placement;
 
@@ -14,10 +16,12 @@ internal sealed class ChannelPlacement : PlacementStrategy;
 internal sealed class ChannelPlacementAttribute() : PlacementAttribute(new ChannelPlacement());
 
 /// <summary>
-/// Puts <c>WalGrain</c>, its <c>VChannelGrain</c>s and its <c>RecoveryGrain</c> on the pchannel's bound silo. When the
-/// binding names no live silo (a move in progress) the grain starts here and refuses work until the move is done.
+/// Puts <c>WalGrain</c>, its <c>VChannelGrain</c>s, its <c>RecoveryGrain</c> and the first replica of each shard's
+/// query delegator on the pchannel's bound silo; replica r of a delegator r silos after it (in start order), where it
+/// reads the log from storage. When the binding names no live silo (a move in progress) the grain starts here and
+/// refuses work until the move is done.
 /// </summary>
-internal sealed partial class ChannelPlacementDirector(ChannelDirectory directory, ILogger<ChannelPlacementDirector> logger) : IPlacementDirector
+internal sealed partial class ChannelPlacementDirector(ChannelDirectory directory, IOptions<WalOptions> wal, ILogger<ChannelPlacementDirector> logger) : IPlacementDirector
 {
     public async Task<SiloAddress> OnAddActivation(PlacementStrategy strategy, PlacementTarget target, IPlacementContext context)
     {
@@ -27,6 +31,13 @@ internal sealed partial class ChannelPlacementDirector(ChannelDirectory director
         var binding = await directory.GetFreshBindingAsync(pchannel).ConfigureAwait(false);
         if (binding?.Silo is { } owner && compatible.Contains(owner))
         {
+            // Without the WAL the log lives only in its owner's memory: every replica reads it there.
+            if (ChannelNames.ReplicaOfDelegator(target.GrainIdentity.Key.ToString()!) is > 0 and var replica && wal.Value.Enable)
+            {
+                var ordered = compatible.Order(SiloStartOrder.Comparer).ToArray();
+                return ordered[(Array.IndexOf(ordered, owner) + replica) % ordered.Length];
+            }
+
             return owner;
         }
 

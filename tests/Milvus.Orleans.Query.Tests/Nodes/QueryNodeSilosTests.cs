@@ -45,12 +45,18 @@ public sealed class QueryNodeSilosTests
     }
 
     [Fact]
-    public void Of_ForAKeyBeyondTheConfiguredNodes_GivesTheSiloOfItsRemainder()
+    public void Of_ForTheNodesOfLaterReplicas_GivesEachTheSiloAfterThePreviousReplicasNode()
     {
         SiloAddress[] silos = [Silo(13_000, 1), Silo(13_001, 2), Silo(13_002, 3)];
+        var first = Assignment(4, silos);
 
-        Assert.Equal(QueryNodeSilos.Of(1, 4, silos), QueryNodeSilos.Of(9, 4, silos));
-        Assert.Equal(QueryNodeSilos.Of(3, 4, silos), QueryNodeSilos.Of(-1, 4, silos));
+        for (var node = 0; node < 4; node++)
+        {
+            var index = Array.IndexOf(silos, first[node]);
+            Assert.Equal(silos[(index + 1) % 3], QueryNodeSilos.Of(QueryNodeSilos.NodeKey(1, node, 4), 4, silos));
+            Assert.Equal(silos[(index + 2) % 3], QueryNodeSilos.Of(QueryNodeSilos.NodeKey(2, node, 4), 4, silos));
+            Assert.Equal(first[node], QueryNodeSilos.Of(QueryNodeSilos.NodeKey(3, node, 4), 4, silos));
+        }
     }
 
     [Fact]

@@ -1,3 +1,5 @@
+using Milvus.Orleans.Testing;
+using System.Diagnostics;
 using System.Collections.Concurrent;
 using Milvus.Orleans.Client;
 using Milvus.Orleans.Data;
@@ -15,6 +17,7 @@ internal sealed class OracleSearchLoop
     private readonly ConcurrentBag<string> _mismatches = [];
     private readonly Task _loop;
     private int _searches;
+    private TimeSpan _longest;
     private bool _stopped;
 
     private OracleSearchLoop(MilvusClient client, string collection, float[][] queries, long[][] expected)
@@ -27,7 +30,14 @@ internal sealed class OracleSearchLoop
                 for (var i = 0; !Volatile.Read(ref _stopped); i++)
                 {
                     var q = i % queries.Length;
+                    var started = Stopwatch.GetTimestamp();
                     var hits = await client.SearchAsync(collection, [queries[q]], TopK, cancellationToken: CancellationToken.None);
+                    var took = Stopwatch.GetElapsedTime(started);
+                    if (took > _longest)
+                    {
+                        _longest = took;
+                    }
+
                     var keys = (long[])hits[0].Rows.Column("id")!.Values;
                     if (!keys.SequenceEqual(expected[q]))
                     {
@@ -48,6 +58,9 @@ internal sealed class OracleSearchLoop
 
     /// <summary>Searches answered so far.</summary>
     public int Searches => Volatile.Read(ref _searches);
+
+    /// <summary>The longest a search took (read after <see cref="StopAsync"/>).</summary>
+    public TimeSpan Longest => _longest;
 
     /// <summary>The answers that differed from the oracle.</summary>
     public IReadOnlyCollection<string> Mismatches => _mismatches;

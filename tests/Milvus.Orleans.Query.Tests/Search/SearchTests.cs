@@ -116,7 +116,7 @@ public class SearchTests : IAsyncLifetime
         await InsertAsync(client, "released", live, 0, 300, seed: 9, ct);
         var flushed = await client.FlushAsync("released", ct);
         await client.LoadCollectionAsync("released", ct);
-        var loaded = await client.GetShardStatusAsync("released", ct);
+        var loaded = await client.GetShardStatusAsync("released", cancellationToken: ct);
 
         await client.ReleaseCollectionAsync("released", ct);
 
@@ -144,7 +144,7 @@ public class SearchTests : IAsyncLifetime
         await InsertAsync(client, "idle", new Dictionary<long, float[]>(), 0, 300, seed: 9, ct);
         await client.FlushAsync("idle", ct);
         await client.LoadCollectionAsync("idle", ct);
-        var holding = (await client.GetShardStatusAsync("idle", ct)).SelectMany(s => s.SegmentsByNode.Keys).Distinct().Count();
+        var holding = (await client.GetShardStatusAsync("idle", cancellationToken: ct)).SelectMany(s => s.SegmentsByNode.Keys).Distinct().Count();
         var management = _cluster.SiloGrains.GetGrain<IManagementGrain>(0);
         var loaded = await NodeActivationsAsync(management);
 

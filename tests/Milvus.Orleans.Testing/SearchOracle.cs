@@ -1,9 +1,9 @@
 using Milvus.Orleans.Schema;
 
-namespace Milvus.Orleans.Query.Tests.Search;
+namespace Milvus.Orleans.Testing;
 
 /// <summary>Exact nearest neighbours by plain loops, written apart from the service's kernels.</summary>
-internal static class SearchOracle
+public static class SearchOracle
 {
     public static double Score(MetricType metric, ReadOnlySpan<float> a, ReadOnlySpan<float> b)
     {

@@ -1,0 +1,130 @@
+using Milvus.Orleans.Channels;
+using Milvus.Orleans.Client;
+using Milvus.Orleans.Data;
+using Milvus.Orleans.Grains;
+using Milvus.Orleans.Schema;
+using Milvus.Orleans.Testing;
+
+namespace Milvus.Orleans.Query.Tests.Search;
+
+/// <summary>
+/// A collection loaded with two replicas: the second delegator of each shard runs on another silo than its pchannel's
+/// owner and follows the log in storage itself, so reads go on from it while the owner's silo is gone.
+/// </summary>
+public sealed class ReadReplicaTests : IAsyncLifetime
+{
+    private const int Dimension = 8;
+    private InProcessMilvusCluster _cluster = null!;
+
+    public async ValueTask InitializeAsync() => _cluster = await InProcessMilvusCluster.StartAsync(
+        3, new Dictionary<string, string?> { ["Milvus:Streaming:PChannels"] = "4", ["Milvus:Query:IndexMinRows"] = "100000000", ["Milvus:Query:Nodes"] = "3" });
+
+    public async ValueTask DisposeAsync() => await _cluster.DisposeAsync();
+
+    [Fact]
+    public async Task LoadCollectionAsync_WithTwoReplicas_ServesEveryRowOnceFromEachWithTheSecondFollowingTheLogOnAnotherSilo()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var client = _cluster.Client;
+        await _cluster.WaitForBalancedAsync(3, TimeSpan.FromSeconds(60), ct);
+        var random = new Random(17);
+        var live = await OracleSearchLoop.WriteFlushedPartsAsync(client, "replicas", Dimension, shards: 2, parts: 2, random, ct);
+        await InsertAsync(client, "replicas", 800, 400, random, live, ct);
+
+        await client.LoadCollectionAsync("replicas", replicas: 2, ct);
+        var first = await client.GetShardStatusAsync("replicas", replica: 0, ct);
+        var second = await client.GetShardStatusAsync("replicas", replica: 1, ct);
+        // More rows, and a flush: the follower hands them to history's segments on its nodes.
+        await InsertAsync(client, "replicas", 1_200, 400, random, live, ct);
+        await client.FlushAsync("replicas", ct);
+        var handedOff = await Poll.UntilAsync(
+            () => client.GetShardStatusAsync("replicas", replica: 1, ct),
+            shards => shards.All(s => s.GrowingRows == 0),
+            TimeSpan.FromSeconds(30),
+            ct);
+
+        Assert.All(first, s => Assert.False(s.FollowsLog));
+        Assert.All(second, s => Assert.True(s.FollowsLog));
+        Assert.All(first.Zip(second), pair => Assert.NotEqual(pair.First.Silo, pair.Second.Silo));
+        Assert.All(handedOff, s => Assert.Equal(3, s.SegmentsByNode.Values.Sum()));
+        var queries = Enumerable.Range(0, 10).Select(_ => RandomVector(random)).ToArray();
+        var expected = queries.Select(q => SearchOracle.Nearest(live, q, MetricType.L2, 5).Select(e => e.Key).ToArray()).ToArray();
+        for (var replica = 0; replica < 2; replica++)
+        {
+            Assert.Equal(live.Count, await StrongCountAsync(replica, "replicas", ct));
+            Assert.Equal(expected, await StrongSearchAsync(replica, "replicas", queries, ct));
+        }
+    }
+
+    [Fact]
+    public async Task SearchAsync_AtBoundedWhileTheOwnerOfThePChannelIsKilled_NeverFailsAndKeepsTheOracleHits()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var client = _cluster.Client;
+        await _cluster.WaitForBalancedAsync(3, TimeSpan.FromSeconds(60), ct);
+        var random = new Random(19);
+        var live = await OracleSearchLoop.WriteFlushedPartsAsync(client, "killed", Dimension, shards: 1, parts: 3, random, ct);
+        await InsertAsync(client, "killed", 1_200, 400, random, live, ct);
+        await client.LoadCollectionAsync("killed", replicas: 2, ct);
+        // Every replica has applied every row before the loop starts: the rows a Bounded read sees are all of them.
+        for (var replica = 0; replica < 2; replica++)
+        {
+            Assert.Equal(live.Count, await StrongCountAsync(replica, "killed", ct));
+        }
+
+        var pchannel = ChannelNames.PChannelOf((await client.DescribeCollectionAsync("killed", ct)).VChannels[0]);
+        var owner = (await client.GetTopologyAsync(ct)).Binding(pchannel)!.Silo;
+        var victim = _cluster.Cluster.Silos.Single(s => s.SiloAddress == owner);
+        var loop = OracleSearchLoop.Start(client, "killed", live, Dimension, random);
+
+        await Task.Delay(TimeSpan.FromSeconds(2), ct);
+        var beforeKill = loop.Searches;
+        await _cluster.Cluster.KillSiloAsync(victim, ct);
+        await Task.Delay(TimeSpan.FromSeconds(8), ct);
+        var afterKill = loop.Searches;
+        await Task.Delay(TimeSpan.FromSeconds(2), ct);
+        await loop.StopAsync();
+
+        Assert.Empty(loop.Mismatches);
+        Assert.True(beforeKill > 10, $"{beforeKill} searches before the kill");
+        Assert.True(afterKill - beforeKill > 10, $"{afterKill - beforeKill} searches in the 8 s after the kill");
+        Assert.True(loop.Searches - afterKill > 10, $"{loop.Searches - afterKill} searches in the last 2 s");
+        Assert.True(loop.Longest < TimeSpan.FromSeconds(5), $"a search took {loop.Longest.TotalMilliseconds:F0} ms");
+        Assert.Equal(loop.Expected, await loop.SearchAllAsync(client, "killed", ct));
+    }
+
+    private static float[] RandomVector(Random random) => [.. Enumerable.Range(0, Dimension).Select(_ => random.NextSingle())];
+
+    /// <summary>Inserts <paramref name="count"/> rows from key <paramref name="from"/> without a flush (growing data), and notes them in <paramref name="live"/>.</summary>
+    private static async Task InsertAsync(MilvusClient client, string collection, int from, int count, Random random, Dictionary<long, float[]> live, CancellationToken ct)
+    {
+        var keys = Enumerable.Range(from, count).Select(i => (long)i).ToArray();
+        var vectors = keys.Select(_ => RandomVector(random)).ToArray();
+        await client.InsertAsync(collection, new RowBatch([FieldColumn.Int64("id", keys), FieldColumn.FloatVector("vec", Dimension, [.. vectors.SelectMany(v => v)])]), cancellationToken: ct);
+        for (var i = 0; i < keys.Length; i++)
+        {
+            live[keys[i]] = vectors[i];
+        }
+    }
+
+    /// <summary>How many rows replica <paramref name="replica"/> of every shard counts at Strong consistency.</summary>
+    private async Task<long> StrongCountAsync(int replica, string collection, CancellationToken ct)
+    {
+        var info = await _cluster.Client.DescribeCollectionAsync(collection, ct);
+        var ts = await _cluster.Client.AllocateTimestampAsync(ct);
+        var counts = await Task.WhenAll(info.VChannels.Select(v => Delegator(v, replica).QueryAsync(new QueryRequest(info.Id, null, [], 0, ts, CountOnly: true))));
+        return counts.Sum(c => c.Count);
+    }
+
+    /// <summary>The top 5 keys of each query from replica <paramref name="replica"/> of every shard, at Strong consistency.</summary>
+    private async Task<long[][]> StrongSearchAsync(int replica, string collection, float[][] queries, CancellationToken ct)
+    {
+        var info = await _cluster.Client.DescribeCollectionAsync(collection, ct);
+        var request = new SearchRequest(info.Id, "vec", [.. queries.SelectMany(q => q)], 5, null, [], await _cluster.Client.AllocateTimestampAsync(ct));
+        var shards = await Task.WhenAll(info.VChannels.Select(v => Delegator(v, replica).SearchAsync(request)));
+        return [.. Enumerable.Range(0, queries.Length).Select(q => (long[])ReadMerge.Hits([.. shards.Select(s => s[q])], MetricType.L2, 5).Rows.Column("id")!.Values)];
+    }
+
+    private IQueryDelegatorGrain Delegator(string vchannel, int replica) =>
+        _cluster.SiloGrains.GetGrain<IQueryDelegatorGrain>(ChannelNames.Delegator(vchannel, replica));
+}
