@@ -192,7 +192,7 @@ public sealed partial class MilvusClient
         var info = await CollectionAsync(collection, cancellationToken).ConfigureAwait(false);
         if (replica < 0 || replica >= info.Replicas)
         {
-            throw new MilvusException(ErrorCode.InvalidArgument, $"Collection '{collection}' is loaded with {info.Replicas} replicas: replica {replica} is not one of them.");
+            throw new MilvusException(ErrorCode.InvalidArgument, $"Collection '{collection}' has replicas 0..{info.Replicas - 1}, not {replica}.");
         }
 
         return await Task.WhenAll(info.VChannels.Select(vchannel => RetryAsync(

@@ -28,8 +28,12 @@ public sealed class SegmentOptions
     /// <summary>Seal a growing segment once it holds this much data, in MiB.</summary>
     public int MaxSizeMb { get; set; } = 512;
 
-    /// <summary>Seal a growing segment that received nothing for this long, in seconds.</summary>
-    public int IdleSeconds { get; set; } = 600;
+    /// <summary>
+    /// Seal a growing segment that received nothing for this long, in seconds: an idle collection's data then reaches
+    /// history and the log behind it may be truncated, so an idle collection never pins the log (Milvus' segment
+    /// <c>maxIdleTime</c>).
+    /// </summary>
+    public int FlushIntervalSeconds { get; set; } = 600;
 
     /// <summary>Seal a growing segment this long after it was opened, in hours.</summary>
     public int LifetimeHours { get; set; } = 24;

@@ -18,11 +18,11 @@ internal sealed class StreamingOptionsValidator : IValidateOptions<StreamingOpti
 internal sealed class SegmentOptionsValidator : IValidateOptions<SegmentOptions>
 {
     private static readonly OptionRange MaxSizeMb = new($"{SegmentOptions.SectionName}:MaxSizeMb", 1, 8192, "MB");
-    private static readonly OptionRange IdleSeconds = new($"{SegmentOptions.SectionName}:IdleSeconds", 1, 86_400, "s");
+    private static readonly OptionRange FlushIntervalSeconds = new($"{SegmentOptions.SectionName}:FlushIntervalSeconds", 1, 86_400, "s");
     private static readonly OptionRange LifetimeHours = new($"{SegmentOptions.SectionName}:LifetimeHours", 1, 720, "h");
 
     public ValidateOptionsResult Validate(string? name, SegmentOptions options) => OptionRange.Validate(
-        (MaxSizeMb, options.MaxSizeMb), (IdleSeconds, options.IdleSeconds), (LifetimeHours, options.LifetimeHours));
+        (MaxSizeMb, options.MaxSizeMb), (FlushIntervalSeconds, options.FlushIntervalSeconds), (LifetimeHours, options.LifetimeHours));
 }
 
 /// <summary>Checks <see cref="MessageOptions"/> alone and against the WAL's storage, which must take a message of that size in one append.</summary>

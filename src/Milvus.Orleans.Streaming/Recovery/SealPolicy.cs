@@ -19,7 +19,7 @@ internal sealed class SealPolicy(SegmentOptions options)
             return "size";
         }
 
-        if (now - segment.LastWriteAt >= TimeSpan.FromSeconds(options.IdleSeconds))
+        if (now - segment.LastWriteAt >= TimeSpan.FromSeconds(options.FlushIntervalSeconds))
         {
             return "idle";
         }

@@ -82,6 +82,9 @@ public sealed class BadInputTests(BadInputFixture fixture) : IClassFixture<BadIn
         ["deleting root"] = ((c, _, ct) => c.DeleteUserAsync("root", ct), ErrorCode.InvalidArgument, "The root user cannot be deleted."),
         ["transaction on a shard out of range"] = ((c, _, ct) => c.BeginTransactionAsync("good", 5, cancellationToken: ct), ErrorCode.InvalidArgument, "Collection 'good' has shards 0..1, not 5."),
         ["transaction kept alive half a second"] = ((c, _, ct) => c.BeginTransactionAsync("good", 0, TimeSpan.FromMilliseconds(500), ct), ErrorCode.InvalidArgument, "keep-alive of 00:00:00.5000000 is out of range"),
+        ["load with 0 replicas"] = ((c, _, ct) => c.LoadCollectionAsync("good", replicas: 0, ct), ErrorCode.InvalidArgument, "Collection 'good': replicas must be 1 to 8, not 0."),
+        ["load with 9 replicas"] = ((c, _, ct) => c.LoadCollectionAsync("good", replicas: 9, ct), ErrorCode.InvalidArgument, "Collection 'good': replicas must be 1 to 8, not 9."),
+        ["status of a replica not loaded"] = ((c, _, ct) => c.GetShardStatusAsync("good", replica: 1, ct), ErrorCode.InvalidArgument, "Collection 'good' has replicas 0..0, not 1."),
         ["unknown consistency level"] = ((c, _, ct) => c.CountAsync("good", null, (Query.ConsistencyLevel)9, ct), ErrorCode.InvalidArgument, "Consistency level 9 is not one of Strong, Bounded, Session, Eventually."),
     };
 

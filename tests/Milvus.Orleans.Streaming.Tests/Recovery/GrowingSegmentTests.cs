@@ -43,7 +43,7 @@ public sealed class GrowingSegmentTests
     [Fact]
     public void Reason_WhenSizeIdleTimeOrLifetimeIsReached_NamesIt()
     {
-        var policy = new SealPolicy(new SegmentOptions { MaxSizeMb = 1, IdleSeconds = 60, LifetimeHours = 1 });
+        var policy = new SealPolicy(new SegmentOptions { MaxSizeMb = 1, FlushIntervalSeconds = 60, LifetimeHours = 1 });
         var empty = new GrowingSegment(new SegmentKey(1, 10, 101), VChannel, "mo-rootcoord-dml_0", TestRows.Schema("grow"), Opened);
         var big = new GrowingSegment(new SegmentKey(1, 10, 102), VChannel, "mo-rootcoord-dml_0", TestRows.Schema("grow"), Opened);
         big.Apply(Logged(0, MessageKind.Insert, 1, rows: TestRows.Rows(0, 20_000)), Opened);

@@ -3,8 +3,8 @@ using Milvus.Orleans.Testing;
 
 namespace Milvus.Orleans.Streaming.Tests.Recovery;
 
-/// <summary>An idle collection's growing data reaches history on its own, after <c>Milvus:Segment:IdleSeconds</c>.</summary>
-public sealed class IdleFlushTests() : ClusterTests(1, new Dictionary<string, string?> { ["Milvus:Segment:IdleSeconds"] = "1" })
+/// <summary>An idle collection's growing data reaches history on its own, after <c>Milvus:Segment:FlushIntervalSeconds</c>.</summary>
+public sealed class IdleFlushTests() : ClusterTests(1, new Dictionary<string, string?> { ["Milvus:Segment:FlushIntervalSeconds"] = "1" })
 {
     [Fact]
     public async Task InsertAsync_WhenTheCollectionThenStaysIdle_ReachesHistoryWithoutAFlush()

@@ -9,8 +9,8 @@ using Milvus.Orleans.Wal.Storage;
 namespace Milvus.Orleans.Streaming.Tests.Recovery;
 
 /// <summary>
-/// Recovery over a local WAL of 16 KiB segments on one silo, so truncation drops whole segments and a record can be
-/// damaged on disk while the silo is down.
+/// Recovery over a local WAL of 16 KiB segments on one silo, so truncation drops whole segments (after a flush, or
+/// once an idle collection's data is sealed on its own) and a record can be damaged on disk while the silo is down.
 /// </summary>
 public sealed class WalRecoveryTests : IAsyncDisposable
 {
@@ -34,6 +34,23 @@ public sealed class WalRecoveryTests : IAsyncDisposable
         Assert.True(before.Count >= 4, $"{before.Count} segments");
         Assert.Equal(before[^1], after[0]);
         Assert.Single(after);
+        Assert.Equal(40 * BatchRows, (await HistoryContents.ReadAsync(cluster.History, info, ct)).LiveKeys.Length);
+    }
+
+    [Fact]
+    public async Task InsertAsync_WhenTheCollectionThenStaysIdle_TruncatesTheLogBehindItWithoutAFlush()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var (cluster, info) = await StartAsync(recoveryErrorIgnore: true, ct, flushIntervalSeconds: 1);
+        var pchannel = Channels.ChannelNames.PChannelOf(info.VChannels[0]);
+        await InsertBatchesAsync(cluster, 0, 40, ct);
+        var before = Segments(pchannel);
+
+        // Sealed at the first time tick a second after the last insert, written, checkpointed, truncated: no flush call.
+        var after = await WaitForAsync(() => Segments(pchannel), s => s.Count < before.Count, ct);
+
+        Assert.True(before.Count >= 4, $"{before.Count} segments");
+        Assert.Equal([before[^1]], after);
         Assert.Equal(40 * BatchRows, (await HistoryContents.ReadAsync(cluster.History, info, ct)).LiveKeys.Length);
     }
 
@@ -112,7 +129,7 @@ public sealed class WalRecoveryTests : IAsyncDisposable
         _wal.Delete(recursive: true);
     }
 
-    private async Task<(InProcessMilvusCluster Cluster, CollectionInfo Info)> StartAsync(bool recoveryErrorIgnore, CancellationToken cancellationToken)
+    private async Task<(InProcessMilvusCluster Cluster, CollectionInfo Info)> StartAsync(bool recoveryErrorIgnore, CancellationToken cancellationToken, int flushIntervalSeconds = 600)
     {
         _cluster = await InProcessMilvusCluster.StartAsync(
             1,
@@ -120,6 +137,7 @@ public sealed class WalRecoveryTests : IAsyncDisposable
             {
                 ["Milvus:Wal:Storage"] = "Blob",
                 ["Milvus:Wal:RecoveryErrorIgnore"] = recoveryErrorIgnore.ToString(),
+                ["Milvus:Segment:FlushIntervalSeconds"] = flushIntervalSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture),
             },
             services => services.AddKeyedSingleton<IWalStorage>(StreamingSiloBuilderExtensions.WalBackendKey, (_, _) => new LocalWalStorage(
                 new LocalWalOptions { Path = _wal.FullName, SegmentBytes = SegmentBytes, RecoveryErrorIgnore = recoveryErrorIgnore })),
