@@ -38,8 +38,8 @@ public sealed class ReadReplicaTests : IAsyncLifetime
         await InsertAsync(client, "replicas", 1_200, 400, random, live, ct);
         await client.FlushAsync("replicas", ct);
         var handedOff = await Poll.UntilAsync(
-            () => client.GetShardStatusAsync("replicas", replica: 1, ct),
-            shards => shards.All(s => s.GrowingRows == 0),
+            async () => (await client.GetShardStatusAsync("replicas", replica: 0, ct)).Concat(await client.GetShardStatusAsync("replicas", replica: 1, ct)).ToArray(),
+            shards => shards.All(s => s.GrowingRows == 0 && s.SealedInMemory == 0),
             TimeSpan.FromSeconds(30),
             ct);
 
@@ -47,6 +47,11 @@ public sealed class ReadReplicaTests : IAsyncLifetime
         Assert.All(second, s => Assert.True(s.FollowsLog));
         Assert.All(first.Zip(second), pair => Assert.NotEqual(pair.First.Silo, pair.Second.Silo));
         Assert.All(handedOff, s => Assert.Equal(3, s.SegmentsByNode.Values.Sum()));
+        // Replica 1's node n + 3 holds what replica 0's node n holds, one silo further: each segment is on two silos.
+        var nodeSilos = await NodeSilosAsync();
+        var firstNodes = handedOff[..2].SelectMany(s => s.SegmentsByNode.Keys).Distinct().ToArray();
+        Assert.Equal(firstNodes.Select(n => n + 3).Order(), handedOff[2..].SelectMany(s => s.SegmentsByNode.Keys).Distinct().Order());
+        Assert.All(firstNodes, n => Assert.NotEqual(nodeSilos[n], nodeSilos[n + 3]));
         var queries = Enumerable.Range(0, 10).Select(_ => RandomVector(random)).ToArray();
         var expected = queries.Select(q => SearchOracle.Nearest(live, q, MetricType.L2, 5).Select(e => e.Key).ToArray()).ToArray();
         for (var replica = 0; replica < 2; replica++)
@@ -124,6 +129,12 @@ public sealed class ReadReplicaTests : IAsyncLifetime
         var shards = await Task.WhenAll(info.VChannels.Select(v => Delegator(v, replica).SearchAsync(request)));
         return [.. Enumerable.Range(0, queries.Length).Select(q => (long[])ReadMerge.Hits([.. shards.Select(s => s[q])], MetricType.L2, 5).Rows.Column("id")!.Values)];
     }
+
+    /// <summary>Where each active query node is.</summary>
+    private async Task<Dictionary<long, SiloAddress>> NodeSilosAsync() =>
+        (await _cluster.SiloGrains.GetGrain<IManagementGrain>(0).GetDetailedGrainStatistics())
+            .Where(s => s.GrainType.Contains("QueryNodeGrain", StringComparison.Ordinal))
+            .ToDictionary(s => s.GrainId.GetIntegerKey(), s => s.SiloAddress);
 
     private IQueryDelegatorGrain Delegator(string vchannel, int replica) =>
         _cluster.SiloGrains.GetGrain<IQueryDelegatorGrain>(ChannelNames.Delegator(vchannel, replica));
