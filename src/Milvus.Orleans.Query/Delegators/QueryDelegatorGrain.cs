@@ -46,7 +46,7 @@ internal sealed partial class QueryDelegatorGrain(
     private static readonly TimeSpan HandOffPeriod = TimeSpan.FromMilliseconds(200);
 
 
-    /// <summary>Every this many hand-off rounds the catalog is asked whether the collection was dropped.</summary>
+    /// <summary>Every this many hand-off rounds the catalog is asked whether the collection was dropped (or its replicas changed).</summary>
     private const int DropCheckRounds = 25;
 
     /// <summary>Every this many hand-off rounds a follower looks for a new checkpoint (history wrote segments).</summary>
@@ -417,33 +417,69 @@ internal sealed partial class QueryDelegatorGrain(
 
     /// <summary>
     /// Calls a query node with the deletes it has not seen. A node that lost segments or deletes (it moved to another
-    /// silo, or was collected) is sent all of them again; a node whose silo died is retried until it answers.
+    /// silo, or was collected) is sent all of them again; a node whose silo died is retried until it answers. Until
+    /// then the same node of the other replicas is asked, on other silos: it holds the same segments when that
+    /// replica placed them alike, so reads need not wait for the node to be placed again and reload.
     /// </summary>
     private async Task<T> OnNodeAsync<T>(long node, long[] segmentIds, CollectionSchema schema, Func<IQueryNodeGrain, ShardDeletes, Task<T>> call)
     {
-        var grain = GrainFactory.GetGrain<IQueryNodeGrain>(node);
         return await TransientRetry.RunAsync(
             async () =>
             {
-                var sent = _sent.GetValueOrDefault(node);
-                var (keys, timestamps) = _deletes.Since(sent);
                 try
                 {
-                    var result = await call(grain, new ShardDeletes(Key, sent, keys, timestamps)).ConfigureAwait(true);
-                    _sent[node] = Math.Max(_sent.GetValueOrDefault(node), sent + timestamps.Length);
-                    return result;
+                    return await AskNodeAsync(node, call).ConfigureAwait(true);
                 }
                 catch (MilvusException ex) when (ex.Code == ErrorCode.SegmentNotLoaded)
                 {
                     LogNodeReload(logger, Key, node, ex.Message);
                     _sent[node] = 0;
-                    await grain.LoadAsync(VChannel, schema, [.. segmentIds.Select(id => new SegmentRef(PartitionOf(id), id))]).ConfigureAwait(true);
+                    await GrainFactory.GetGrain<IQueryNodeGrain>(node).LoadAsync(VChannel, schema, [.. segmentIds.Select(id => new SegmentRef(PartitionOf(id), id))]).ConfigureAwait(true);
                     throw new MilvusException(ErrorCode.ChannelNotReady, $"Query node {node} reloaded segments of '{VChannel}'; retry.");
+                }
+                catch (Exception ex) when (TransientRetry.IsTransient(ex))
+                {
+                    foreach (var twin in TwinNodes(node))
+                    {
+                        try
+                        {
+                            return await AskNodeAsync(twin, call).ConfigureAwait(true);
+                        }
+                        catch (MilvusException twinError) when (twinError.Code == ErrorCode.SegmentNotLoaded)
+                        {
+                            // Not placed alike, or it lost this delegator's deletes: all of them go next time.
+                            _sent.Remove(twin);
+                        }
+                        catch (Exception twinError) when (TransientRetry.IsTransient(twinError))
+                        {
+                            // Its silo is gone too: the next twin, then this node again.
+                        }
+                    }
+
+                    throw;
                 }
             },
             TimeSpan.FromSeconds(30),
             time,
             CancellationToken.None).ConfigureAwait(true);
+    }
+
+    /// <summary>Calls query node <paramref name="node"/> with the deletes it has not seen from this delegator.</summary>
+    private async Task<T> AskNodeAsync<T>(long node, Func<IQueryNodeGrain, ShardDeletes, Task<T>> call)
+    {
+        var sent = _sent.GetValueOrDefault(node);
+        var (keys, timestamps) = _deletes.Since(sent);
+        var result = await call(GrainFactory.GetGrain<IQueryNodeGrain>(node), new ShardDeletes(Key, sent, keys, timestamps)).ConfigureAwait(true);
+        _sent[node] = Math.Max(_sent.GetValueOrDefault(node), sent + timestamps.Length);
+        return result;
+    }
+
+    /// <summary>The same node of the collection's other replicas (see <see cref="QueryNodeSilos.NodeKey"/>).</summary>
+    private IEnumerable<long> TwinNodes(long node)
+    {
+        var nodes = options.Value.Nodes;
+        var index = (int)(node % nodes);
+        return Enumerable.Range(0, _collection?.Replicas ?? 1).Where(r => r != Replica).Select(r => QueryNodeSilos.NodeKey(r, index, nodes));
     }
 
     private long PartitionOf(long segmentId) => _partitions[segmentId];
@@ -504,10 +540,17 @@ internal sealed partial class QueryDelegatorGrain(
             return;
         }
 
-        if (++_rounds % DropCheckRounds == 0 && await GrainFactory.GetGrain<ICatalogGrain>(0).GetCollectionAsync(CollectionId).ConfigureAwait(true) is null or { IsDropped: true })
+        if (++_rounds % DropCheckRounds == 0)
         {
-            await ReleaseAsync().ConfigureAwait(true);
-            return;
+            // Also learns a new replica count (for the twin nodes of reads).
+            var collection = await GrainFactory.GetGrain<ICatalogGrain>(0).GetCollectionAsync(CollectionId).ConfigureAwait(true);
+            if (collection is null or { IsDropped: true })
+            {
+                await ReleaseAsync().ConfigureAwait(true);
+                return;
+            }
+
+            _collection = collection;
         }
 
         if (_follower is { } follower)
