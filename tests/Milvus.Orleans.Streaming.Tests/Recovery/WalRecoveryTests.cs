@@ -46,11 +46,12 @@ public sealed class WalRecoveryTests : IAsyncDisposable
         await InsertBatchesAsync(cluster, 0, 40, ct);
         var before = Segments(pchannel);
 
-        // Sealed at the first time tick a second after the last insert, written, checkpointed, truncated: no flush call.
-        var after = await WaitForAsync(() => Segments(pchannel), s => s.Count < before.Count, ct);
+        // Sealed at the first time tick a second after the last insert (and after any pause as long between inserts),
+        // written, checkpointed, truncated: no flush call.
+        var after = await WaitForAsync(() => Segments(pchannel), s => s.Count == 1, ct);
 
         Assert.True(before.Count >= 4, $"{before.Count} segments");
-        Assert.Equal([before[^1]], after);
+        Assert.True(after.Count == 1 && after[0] >= before[^1], $"segments [{string.Join(", ", after)}] of [{string.Join(", ", before)}] left");
         Assert.Equal(40 * BatchRows, (await HistoryContents.ReadAsync(cluster.History, info, ct)).LiveKeys.Length);
     }
 
