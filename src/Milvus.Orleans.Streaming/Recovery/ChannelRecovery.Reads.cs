@@ -11,7 +11,7 @@ internal sealed partial class ChannelRecovery
 {
     private readonly Dictionary<string, HashSet<string>> _watchers = new(StringComparer.Ordinal);
     private readonly Dictionary<string, Dictionary<long, KeptSegment>> _kept = new(StringComparer.Ordinal);
-    private readonly List<(HybridTimestamp Ts, TaskCompletionSource Done)> _appliedWaiters = [];
+    private readonly AppliedWaiters _appliedWaiters = new();
 
     /// <summary>Sealed segments not written yet, so a delegator that starts watching now also gets them.</summary>
     private readonly List<SealedSegment> _unwritten = [];
@@ -99,19 +99,9 @@ internal sealed partial class ChannelRecovery
     {
         lock (_gate)
         {
-            if (_history.Applied >= ts)
-            {
-                return Task.CompletedTask;
-            }
-
-            if (_stopped is not null)
-            {
-                return Task.FromException(_stopped);
-            }
-
-            var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-            _appliedWaiters.Add((ts, done));
-            return done.Task.WaitAsync(cancellationToken);
+            return _stopped is not null && _history.Applied < ts
+                ? Task.FromException(_stopped)
+                : _appliedWaiters.WaitAsync(_history.Applied, ts, cancellationToken);
         }
     }
 
@@ -151,28 +141,6 @@ internal sealed partial class ChannelRecovery
                 entry.Written = true;
             }
         }
-    }
-
-    private void CompleteAppliedWaiters(HybridTimestamp applied)
-    {
-        for (var i = _appliedWaiters.Count - 1; i >= 0; i--)
-        {
-            if (_appliedWaiters[i].Ts <= applied)
-            {
-                _appliedWaiters[i].Done.TrySetResult();
-                _appliedWaiters.RemoveAt(i);
-            }
-        }
-    }
-
-    private void FailAppliedWaiters(Exception exception)
-    {
-        foreach (var (_, done) in _appliedWaiters)
-        {
-            done.TrySetException(exception);
-        }
-
-        _appliedWaiters.Clear();
     }
 }
 

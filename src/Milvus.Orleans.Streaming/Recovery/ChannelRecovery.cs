@@ -418,7 +418,7 @@ internal sealed partial class ChannelRecovery : IAsyncDisposable
     {
         lock (_gate)
         {
-            CompleteAppliedWaiters(history.Applied);
+            _appliedWaiters.Complete(history.Applied);
             for (var i = _waiters.Count - 1; i >= 0; i--)
             {
                 var waiter = _waiters[i];
@@ -437,7 +437,7 @@ internal sealed partial class ChannelRecovery : IAsyncDisposable
     {
         lock (_gate)
         {
-            FailAppliedWaiters(exception);
+            _appliedWaiters.Fail(exception);
             foreach (var waiter in _waiters)
             {
                 waiter.Done.TrySetException(exception);

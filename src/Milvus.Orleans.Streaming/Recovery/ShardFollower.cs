@@ -37,13 +37,14 @@ internal sealed partial class ShardFollower : IAsyncDisposable
     private readonly Dictionary<long, List<TailEntry>> _tail = [];
     private readonly Dictionary<long, long> _covered = [];
     private readonly List<FollowedDeletes> _deletes = [];
-    private readonly List<(HybridTimestamp Ts, TaskCompletionSource Done)> _appliedWaiters = [];
+    private readonly AppliedWaiters _appliedWaiters = new();
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _running;
     private CollectionInfo _collection;
     private HybridTimestamp _applied;
     private long _next;
     private long _deleteSeq;
+    private MilvusException? _stopped;
 
     /// <param name="vchannel">The shard followed.</param>
     /// <param name="collection">Its collection as the catalog knows it now.</param>
@@ -107,14 +108,7 @@ internal sealed partial class ShardFollower : IAsyncDisposable
     {
         lock (_gate)
         {
-            if (_applied >= ts)
-            {
-                return Task.CompletedTask;
-            }
-
-            var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-            _appliedWaiters.Add((ts, done));
-            return done.Task.WaitAsync(cancellationToken);
+            return _stopped is not null && _applied < ts ? Task.FromException(_stopped) : _appliedWaiters.WaitAsync(_applied, ts, cancellationToken);
         }
     }
 
@@ -123,6 +117,7 @@ internal sealed partial class ShardFollower : IAsyncDisposable
         await _stop.CancelAsync().ConfigureAwait(false);
         await _running.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         _stop.Dispose();
+        StopWaiting($"Shard '{_vchannel}': this replica stopped following the log; retry.");
     }
 
     private async Task RunAsync()
@@ -156,6 +151,7 @@ internal sealed partial class ShardFollower : IAsyncDisposable
                 // Truncated past this follower's position: what it missed is in history, but which of it is not known here.
                 LogBehind(_services.Logger, _vchannel, _next, record.Id.Value);
                 Behind = true;
+                StopWaiting($"Shard '{_vchannel}': this replica fell behind the log's truncation and starts again from a newer checkpoint; retry.");
                 return;
             }
 
@@ -177,7 +173,7 @@ internal sealed partial class ShardFollower : IAsyncDisposable
                 Take(message);
                 _next = record.Next.Value;
                 _applied = message.Ts;
-                CompleteWaiters();
+                _appliedWaiters.Complete(_applied);
             }
         }
     }
@@ -266,15 +262,13 @@ internal sealed partial class ShardFollower : IAsyncDisposable
         }
     }
 
-    private void CompleteWaiters()
+    /// <summary>Reads waiting for more of the log hear that this follower reads no more, and retry (on another replica, or a new follower).</summary>
+    private void StopWaiting(string why)
     {
-        for (var i = _appliedWaiters.Count - 1; i >= 0; i--)
+        lock (_gate)
         {
-            if (_appliedWaiters[i].Ts <= _applied)
-            {
-                _appliedWaiters[i].Done.TrySetResult();
-                _appliedWaiters.RemoveAt(i);
-            }
+            _stopped ??= new MilvusException(ErrorCode.ChannelNotReady, why);
+            _appliedWaiters.Fail(_stopped);
         }
     }
 
