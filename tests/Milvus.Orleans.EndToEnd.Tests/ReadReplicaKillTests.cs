@@ -45,6 +45,14 @@ public sealed class ReadReplicaKillTests
             await TransientRetry.RunAsync(
                 () => client.CreateCollectionAsync(new CollectionSchema("replicated", [FieldSchema.Int64Key("id"), FieldSchema.FloatVector("vec", Dimension)], 1), ct),
                 TimeSpan.FromSeconds(120), TimeProvider.System, ct);
+            // The pchannels spread over the three silos first: a replica placed while its pchannel still moves can land
+            // on the owner's silo (replicas are not moved back).
+            var balanced = await Poll.UntilAsync(
+                () => client.GetTopologyAsync(ct),
+                t => t.Channels.All(c => c.Silo is not null) && t.Channels.GroupBy(c => c.Silo).Select(g => g.Count()).ToArray() is { Length: 3 } loads && loads.Max() - loads.Min() <= 1,
+                TimeSpan.FromSeconds(60),
+                ct);
+            Assert.Equal(3, balanced.Channels.Select(c => c.Silo).Distinct().Count());
             // Two flushed parts (sealed segments on query nodes) and one growing.
             for (var part = 0; part < 3; part++)
             {
