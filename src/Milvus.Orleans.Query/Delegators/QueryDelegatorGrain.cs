@@ -253,8 +253,7 @@ internal sealed partial class QueryDelegatorGrain(
         await recovery.Replayed.ConfigureAwait(true);
         // What history holds of the shard: its deletes known here, its segments on query nodes.
         var sealedSegments = await HistorySegmentsAsync().ConfigureAwait(true);
-        await AbsorbDeletesAsync(sealedSegments).ConfigureAwait(true);
-        Commit(await PlaceAsync([.. sealedSegments.Select(m => new SegmentRef(m.PartitionId, m.SegmentId))]).ConfigureAwait(true));
+        Commit(await LoadFromHistoryAsync(sealedSegments).ConfigureAwait(true));
         _recovery?.Unwatch(VChannel, Key);
         _recovery = recovery;
         LogAttached(logger, Key, sealedSegments.Count, _deletes.Count);
@@ -287,8 +286,7 @@ internal sealed partial class QueryDelegatorGrain(
         await LoadCollectionAsync().ConfigureAwait(true);
         var checkpoint = await checkpoints.ReadAsync(ChannelNames.PChannelOf(VChannel), CancellationToken.None).ConfigureAwait(true);
         var sealedSegments = await HistorySegmentsAsync().ConfigureAwait(true);
-        await AbsorbDeletesAsync(sealedSegments).ConfigureAwait(true);
-        Commit(await PlaceAsync([.. sealedSegments.Select(m => new SegmentRef(m.PartitionId, m.SegmentId))]).ConfigureAwait(true));
+        Commit(await LoadFromHistoryAsync(sealedSegments).ConfigureAwait(true));
         var follower = new ShardFollower(VChannel, _collection!, checkpoint, sealedSegments, new FollowerServices(storage, codec, time, logger));
         var older = _follower;
         _recovery?.Unwatch(VChannel, Key);
@@ -338,6 +336,16 @@ internal sealed partial class QueryDelegatorGrain(
         }
 
         return sealedSegments;
+    }
+
+    /// <summary>
+    /// Takes the deletes of segments in history into the shard's delete log and loads the segments on query nodes;
+    /// says where, for <see cref="Commit"/>.
+    /// </summary>
+    private async Task<IReadOnlyList<(long SegmentId, long Node)>> LoadFromHistoryAsync(IReadOnlyList<SegmentManifest> segments)
+    {
+        await AbsorbDeletesAsync(segments).ConfigureAwait(true);
+        return await PlaceAsync([.. segments.Select(m => new SegmentRef(m.PartitionId, m.SegmentId))]).ConfigureAwait(true);
     }
 
     /// <summary>Takes the deletes of the segments not seen before into the shard's delete log.</summary>
@@ -619,8 +627,7 @@ internal sealed partial class QueryDelegatorGrain(
             }
 
             var added = (await HistorySegmentsAsync().ConfigureAwait(true)).Where(m => !_placed.ContainsKey(m.SegmentId)).ToArray();
-            await AbsorbDeletesAsync(added).ConfigureAwait(true);
-            var placed = await PlaceAsync([.. added.Select(m => new SegmentRef(m.PartitionId, m.SegmentId))]).ConfigureAwait(true);
+            var placed = await LoadFromHistoryAsync(added).ConfigureAwait(true);
             if (_follower != follower)
             {
                 // Replaced meanwhile: its successor placed and left out what history held when it started.

@@ -57,7 +57,7 @@ internal sealed partial class ShardFollower : IAsyncDisposable
         _vchannel = vchannel;
         _collection = collection;
         _services = services;
-        PChannel = checkpoint?.PChannel ?? Channels.ChannelNames.PChannelOf(vchannel);
+        PChannel = Channels.ChannelNames.PChannelOf(vchannel);
         _next = checkpoint?.Position ?? 0;
         _applied = new HybridTimestamp((ulong)(checkpoint?.Timestamp ?? 0));
         foreach (var request in (checkpoint?.Requests ?? []).Where(r => string.Equals(r.VChannel, vchannel, StringComparison.Ordinal)))
