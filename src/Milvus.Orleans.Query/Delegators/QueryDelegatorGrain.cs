@@ -321,6 +321,16 @@ internal sealed partial class QueryDelegatorGrain(
         {
             throw new MilvusException(ErrorCode.CollectionNotFound, $"Collection {CollectionId} of shard '{VChannel}' does not exist.");
         }
+
+        if (Replica >= _collection.Replicas)
+        {
+            // Only loaded replicas start: each follower reads its pchannel's whole log. Transient, so a client whose
+            // count is stale goes on to the next replica.
+            this.DeactivateOnIdle();
+            throw new MilvusException(
+                ErrorCode.ChannelNotReady,
+                $"Shard '{VChannel}': collection '{_collection.Name}' is loaded with replicas 0..{_collection.Replicas - 1}, not {Replica}; retry on one of them.");
+        }
     }
 
     /// <summary>The shard's sealed segments in history now.</summary>

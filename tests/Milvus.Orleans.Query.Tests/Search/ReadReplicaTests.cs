@@ -98,6 +98,22 @@ public sealed class ReadReplicaTests : IAsyncLifetime
         Assert.Equal(loop.Expected, await loop.SearchAllAsync(client, "killed", ct));
     }
 
+    [Fact]
+    public async Task SearchAsync_OnAReplicaTheCollectionIsNotLoadedWith_IsRefusedWithoutFollowingTheLog()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var client = _cluster.Client;
+        await OracleSearchLoop.WriteFlushedPartsAsync(client, "unloaded", Dimension, shards: 1, parts: 1, new Random(29), ct);
+        var info = await client.DescribeCollectionAsync("unloaded", ct);
+        var request = new SearchRequest(info.Id, "vec", RandomVector(new Random(31)), 5, null, [], default);
+
+        // A client naming replica 7 itself: each such replica would otherwise read the whole log on some silo.
+        var error = await Assert.ThrowsAsync<MilvusException>(() => _cluster.Cluster.Client.GetGrain<IQueryDelegatorGrain>(ChannelNames.Delegator(info.VChannels[0], 7)).SearchAsync(request));
+
+        Assert.Equal(ErrorCode.ChannelNotReady, error.Code);
+        Assert.Equal($"Shard '{info.VChannels[0]}': collection 'unloaded' is loaded with replicas 0..0, not 7; retry on one of them.", error.Message);
+    }
+
     private static float[] RandomVector(Random random) => [.. Enumerable.Range(0, Dimension).Select(_ => random.NextSingle())];
 
     /// <summary>Inserts <paramref name="count"/> rows from key <paramref name="from"/> without a flush (growing data), and notes them in <paramref name="live"/>.</summary>
