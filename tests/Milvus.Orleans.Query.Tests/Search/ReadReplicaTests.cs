@@ -87,14 +87,15 @@ public sealed class ReadReplicaTests : IAsyncLifetime
         await _cluster.Cluster.KillSiloAsync(victim, ct);
         await Task.Delay(TimeSpan.FromSeconds(8), ct);
         var afterKill = loop.Searches;
-        await Task.Delay(TimeSpan.FromSeconds(2), ct);
+        // Longer than the longest search allowed, so that a search ends in it whatever the machine's load.
+        await Task.Delay(TimeSpan.FromSeconds(6), ct);
         await loop.StopAsync();
 
+        var figures = $"searches: {beforeKill} in 2 s before the kill, {afterKill - beforeKill} in 8 s after, {loop.Searches - afterKill} in the last 6 s; longest {loop.Longest.TotalMilliseconds:F0} ms";
+        TestContext.Current.TestOutputHelper?.WriteLine(figures);
         Assert.Empty(loop.Mismatches);
-        Assert.True(beforeKill > 10, $"{beforeKill} searches before the kill");
-        Assert.True(afterKill - beforeKill > 10, $"{afterKill - beforeKill} searches in the 8 s after the kill");
-        Assert.True(loop.Searches - afterKill > 10, $"{loop.Searches - afterKill} searches in the last 2 s");
-        Assert.True(loop.Longest < TimeSpan.FromSeconds(5), $"a search took {loop.Longest.TotalMilliseconds:F0} ms");
+        Assert.True(loop.Longest < TimeSpan.FromSeconds(5), figures);
+        Assert.True(beforeKill > 0 && afterKill > beforeKill && loop.Searches > afterKill, figures);
         Assert.Equal(loop.Expected, await loop.SearchAllAsync(client, "killed", ct));
     }
 
