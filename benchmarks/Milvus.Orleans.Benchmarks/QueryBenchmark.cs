@@ -39,7 +39,8 @@ internal static class QueryBenchmark
         var clock = Stopwatch.StartNew();
         await client.LoadCollectionAsync("bench");
         await output.WriteLineAsync($"index.rows={rows}");
-        await output.WriteLineAsync($"index.build_s={Measurement.Format(clock.Elapsed.TotalSeconds)} (load: the segment read from history, its graph built, M=16, efConstruction=128)");
+        var buildSeconds = clock.Elapsed.TotalSeconds;
+        await output.WriteLineAsync($"index.build_s={Measurement.Format(buildSeconds)} (load: the segment read from history, its graph built, M=16, efConstruction=128)");
 
         var truth = Exact(vectors, queries);
         var found = new long[QueryCount][];
@@ -63,6 +64,13 @@ internal static class QueryBenchmark
         await output.WriteLineAsync($"exact.qps={Measurement.Format(exact.PerSecond)} (same path, every row scored)");
         await output.WriteLineAsync($"exact.p99_ms={Measurement.Format(exact.P99Ms)}");
         await output.WriteLineAsync($"ratio.search_over_exact={Measurement.Format(search.PerSecond / exact.PerSecond)}");
+
+        var anchor = await UsearchAnchor.RunAsync(vectors, Dimension, queries, truth, TopK, breadth: 64, Clients, duration);
+        await output.WriteLineAsync($"anchor.usearch.build_s={Measurement.Format(anchor.BuildSeconds)} (the same vectors, M=16, efConstruction=128, {Environment.ProcessorCount} threads)");
+        await output.WriteLineAsync($"anchor.usearch.recall={Measurement.Format(anchor.Recall)}");
+        await output.WriteLineAsync($"anchor.usearch.qps={Measurement.Format(anchor.PerSecond)} (ef=64, {Clients} threads)");
+        await output.WriteLineAsync($"ratio.search_over_usearch={Measurement.Format(search.PerSecond / anchor.PerSecond)}");
+        await output.WriteLineAsync($"ratio.build_over_usearch={Measurement.Format(buildSeconds / anchor.BuildSeconds)}");
     }
 
     /// <summary><see cref="Clients"/> loops, each searching one query vector at a time, cycling through the queries.</summary>

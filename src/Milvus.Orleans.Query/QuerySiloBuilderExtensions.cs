@@ -19,7 +19,8 @@ public static class QuerySiloBuilderExtensions
         ArgumentNullException.ThrowIfNull(builder);
         builder.Services
             .AddValidatedOptions<QueryOptions, QueryOptionsValidator>(configuration, QueryOptions.SectionName)
-            .AddSingleton<SegmentLoader>();
+            .AddSingleton<SegmentLoader>()
+            .AddSingleton<ReadWorkers>();
         builder.AddPlacementDirector<QueryNodePlacement, QueryNodePlacementDirector>();
         return builder;
     }

@@ -14,8 +14,9 @@ namespace Milvus.Orleans.Query.Nodes;
 /// them at the delegator's read timestamp with its deletes.
 /// </summary>
 /// <remarks>
-/// Reentrant so searches go on while a segment loads (loading and building run on the thread pool); a search itself
-/// runs in one turn, so it sees the node's state at one moment. When a silo joins and
+/// Reentrant, and its turns only route: a read takes the node's state at one moment in its turn (segments, the
+/// delegator's deletes, readers of the graphs) and runs on <see cref="ReadWorkers"/>, so reads go on at once, on every
+/// core, while segments load, graphs build, deletes arrive and segments are released. When a silo joins and
 /// <see cref="QueryNodeSilos"/> puts the node there, it leaves, and the delegators' next calls
 /// place it there and send it its segments again.
 /// </remarks>
@@ -23,6 +24,7 @@ namespace Milvus.Orleans.Query.Nodes;
 [Reentrant]
 internal sealed partial class QueryNodeGrain(
     SegmentLoader loader,
+    ReadWorkers workers,
     IOptions<QueryOptions> options,
     IClusterMembershipService membership,
     ILocalSiloDetails silo,
@@ -92,22 +94,36 @@ internal sealed partial class QueryNodeGrain(
         return Task.CompletedTask;
     }
 
-    public Task<IReadOnlyList<SearchHits>> SearchAsync(NodeSearch request)
+    public async Task<IReadOnlyList<SearchHits>> SearchAsync(NodeSearch request)
     {
         ArgumentNullException.ThrowIfNull(request);
         var shard = Held(request.VChannel, request.SegmentIds);
         var deletes = shard.Deletes(request.Deletes);
         var (field, _) = BlockReads.Check(request.Request, shard.Schema);
-        SearchedBlock[] blocks = [.. request.SegmentIds.Select(id => shard.Segments[id]).Select(s => new SearchedBlock(s.Block, s.Index(field.Name)))];
-        return Task.FromResult(BlockReads.Search(blocks, request.Request, shard.Schema, deletes, request.ReadTs, options.Value.HnswEf));
+        var schema = shard.Schema;
+        var ef = options.Value.HnswEf;
+        SearchedBlock[] blocks = [.. request.SegmentIds.Select(id => shard.Segments[id]).Select(s => new SearchedBlock(s.Block, s.Read(field.Name)))];
+        try
+        {
+            return await workers.RunAsync(() => BlockReads.Search(blocks, request.Request, schema, deletes, request.ReadTs, ef)).ConfigureAwait(true);
+        }
+        finally
+        {
+            foreach (var block in blocks)
+            {
+                block.Graph?.Dispose();
+            }
+        }
     }
 
-    public Task<QueryResult> QueryAsync(NodeQuery request)
+    public async Task<QueryResult> QueryAsync(NodeQuery request)
     {
         ArgumentNullException.ThrowIfNull(request);
         var shard = Held(request.VChannel, request.SegmentIds);
         var deletes = shard.Deletes(request.Deletes);
-        return Task.FromResult(BlockReads.Query([.. request.SegmentIds.Select(id => shard.Segments[id].Block)], request.Request, shard.Schema, deletes, request.ReadTs));
+        var schema = shard.Schema;
+        RowBlock[] blocks = [.. request.SegmentIds.Select(id => shard.Segments[id].Block)];
+        return await workers.RunAsync(() => BlockReads.Query(blocks, request.Request, schema, deletes, request.ReadTs)).ConfigureAwait(true);
     }
 
     public void Dispose()

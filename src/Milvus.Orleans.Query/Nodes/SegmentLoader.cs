@@ -5,8 +5,8 @@ using Microsoft.Extensions.Options;
 using Milvus.Orleans.Channels;
 using Milvus.Orleans.Grains;
 using Milvus.Orleans.History.Segments;
+using Milvus.Orleans.Hnsw;
 using Milvus.Orleans.Query.Configuration;
-using Milvus.Orleans.Query.Search;
 using Milvus.Orleans.Query.Segments;
 using Milvus.Orleans.Schema;
 
@@ -14,12 +14,13 @@ namespace Milvus.Orleans.Query.Nodes;
 
 /// <summary>
 /// A sealed segment in memory. It is searched exactly from the moment its rows are loaded, and through its HNSW
-/// graphs once <see cref="Indexed"/> completes; graphs built for a segment released meanwhile are disposed.
+/// graphs once <see cref="Indexed"/> completes; graphs built for a segment released meanwhile are disposed. A graph
+/// disposed while a search reads it is freed when that search is done.
 /// </summary>
 internal sealed class LoadedSegment(RowBlock block) : IDisposable
 {
     private readonly Lock _lock = new();
-    private IReadOnlyDictionary<string, HnswIndex> _indexes = new Dictionary<string, HnswIndex>(StringComparer.Ordinal);
+    private IReadOnlyDictionary<string, HnswGraph> _indexes = new Dictionary<string, HnswGraph>(StringComparer.Ordinal);
     private bool _released;
 
     public RowBlock Block { get; } = block;
@@ -27,10 +28,19 @@ internal sealed class LoadedSegment(RowBlock block) : IDisposable
     /// <summary>Completes when the segment's graphs are ready (at once for a segment too small for one).</summary>
     public Task Indexed { get; set; } = Task.CompletedTask;
 
-    /// <summary>The graph of <paramref name="field"/>, or null while it is built (or when the segment is too small).</summary>
-    public HnswIndex? Index(string field) => Volatile.Read(ref _indexes).GetValueOrDefault(field);
+    /// <summary>
+    /// A reader of the graph of <paramref name="field"/>, or null while it is built (or when the segment is too small
+    /// or released); the caller disposes it.
+    /// </summary>
+    public HnswReader? Read(string field)
+    {
+        lock (_lock)
+        {
+            return _released ? null : _indexes.GetValueOrDefault(field)?.Read();
+        }
+    }
 
-    public void Ready(IReadOnlyDictionary<string, HnswIndex> indexes)
+    public void Ready(IReadOnlyDictionary<string, HnswGraph> indexes)
     {
         lock (_lock)
         {
@@ -40,7 +50,7 @@ internal sealed class LoadedSegment(RowBlock block) : IDisposable
                 return;
             }
 
-            Volatile.Write(ref _indexes, indexes);
+            _indexes = indexes;
         }
     }
 
@@ -53,7 +63,7 @@ internal sealed class LoadedSegment(RowBlock block) : IDisposable
         }
     }
 
-    private static void Dispose(IReadOnlyDictionary<string, HnswIndex> indexes)
+    private static void Dispose(IReadOnlyDictionary<string, HnswGraph> indexes)
     {
         foreach (var index in indexes.Values)
         {
@@ -92,7 +102,7 @@ internal sealed partial class SegmentLoader(IHistoryStore history, IOptions<Quer
     private async Task IndexAllAsync(string vchannel, SegmentKey key, LoadedSegment segment, CollectionSchema schema)
     {
         var clock = Stopwatch.StartNew();
-        var indexes = new Dictionary<string, HnswIndex>(StringComparer.Ordinal);
+        var indexes = new Dictionary<string, HnswGraph>(StringComparer.Ordinal);
         try
         {
             foreach (var field in schema.Fields.Where(f => f.Type == DataType.FloatVector))
@@ -116,7 +126,7 @@ internal sealed partial class SegmentLoader(IHistoryStore history, IOptions<Quer
         LogIndexed(logger, vchannel, key.SegmentId, indexes.Count, clock.Elapsed.TotalMilliseconds);
     }
 
-    private async Task<HnswIndex> IndexAsync(SegmentKey key, RowBlock block, FieldSchema field)
+    private async Task<HnswGraph> IndexAsync(SegmentKey key, RowBlock block, FieldSchema field)
     {
         var settings = options.Value;
         var name = string.Create(CultureInfo.InvariantCulture, $"hnsw-{field.Name}-{field.Metric}-m{settings.HnswM}-ef{settings.HnswEfConstruction}.usearch");
@@ -125,11 +135,13 @@ internal sealed partial class SegmentLoader(IHistoryStore history, IOptions<Quer
         {
             if (await history.ReadIndexAsync(key, name, path, CancellationToken.None).ConfigureAwait(false))
             {
-                return HnswIndex.Load(path);
+                return HnswGraph.Load(path, readers: Environment.ProcessorCount);
             }
 
             var clock = Stopwatch.StartNew();
-            var index = await Task.Run(() => HnswIndex.Build(block.Vectors(field.Name), field.Dimension, field.Metric, settings.HnswM, settings.HnswEfConstruction)).ConfigureAwait(false);
+            // On every core: the segment is searched exactly, and slowly, until its graph is ready.
+            var index = await Task.Run(() => HnswGraph.Build(
+                block.Vectors(field.Name), field.Dimension, Metric(field.Metric), settings.HnswM, settings.HnswEfConstruction, threads: Environment.ProcessorCount, readers: Environment.ProcessorCount)).ConfigureAwait(false);
             QueryMetrics.IndexBuild.Record(clock.Elapsed.TotalSeconds);
             index.Save(path);
             await history.WriteIndexAsync(key, name, path, CancellationToken.None).ConfigureAwait(false);
@@ -140,6 +152,13 @@ internal sealed partial class SegmentLoader(IHistoryStore history, IOptions<Quer
             File.Delete(path);
         }
     }
+
+    private static HnswMetric Metric(MetricType metric) => metric switch
+    {
+        MetricType.IP => HnswMetric.InnerProduct,
+        MetricType.Cosine => HnswMetric.Cosine,
+        _ => HnswMetric.L2Squared,
+    };
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Loaded segment {SegmentId} of {VChannel} ({Rows} rows) in {Ms:F0} ms")]
     private static partial void LogLoaded(ILogger logger, string vchannel, long segmentId, int rows, double ms);

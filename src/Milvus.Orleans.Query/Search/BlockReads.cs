@@ -1,12 +1,13 @@
 using Milvus.Orleans.Expressions;
+using Milvus.Orleans.Hnsw;
 using Milvus.Orleans.Query.Filters;
 using Milvus.Orleans.Query.Segments;
 using Milvus.Orleans.Schema;
 
 namespace Milvus.Orleans.Query.Search;
 
-/// <summary>A block of rows a read covers, with its HNSW graph when it has one.</summary>
-internal readonly record struct SearchedBlock(RowBlock Block, HnswIndex? Index);
+/// <summary>A block of rows a read covers, with a reader of its HNSW graph when it has one.</summary>
+internal readonly record struct SearchedBlock(RowBlock Block, HnswReader? Graph);
 
 /// <summary>Searches and queries over blocks of one shard at a read timestamp, the same on a delegator (growing data) and a query node (sealed).</summary>
 internal static class BlockReads
@@ -84,7 +85,7 @@ internal static class BlockReads
             var top = new TopK<Hit>(request.TopK);
             for (var b = 0; b < blocks.Count; b++)
             {
-                BlockSearch.Search(blocks[b].Block, request.Exact ? null : blocks[b].Index, query, visible[b], top);
+                BlockSearch.Search(blocks[b].Block, request.Exact ? null : blocks[b].Graph, query, visible[b], top);
             }
 
             results[q] = HitRows.Of([.. top.Sorted().Select(h => h.Item)], fields);

@@ -1,3 +1,5 @@
+using System.Buffers;
+using Milvus.Orleans.Hnsw;
 using Milvus.Orleans.Query.Segments;
 using Milvus.Orleans.Schema;
 
@@ -13,12 +15,12 @@ internal sealed record VectorQuery(string Field, float[] Vector, MetricType Metr
 internal static class BlockSearch
 {
     /// <summary>Offers the block's best visible rows for <paramref name="query"/> to <paramref name="top"/>.</summary>
-    public static void Search(RowBlock block, HnswIndex? index, VectorQuery query, Func<int, bool> visible, TopK<Hit> top)
+    public static void Search(RowBlock block, HnswReader? graph, VectorQuery query, Func<int, bool> visible, TopK<Hit> top)
     {
         ArgumentNullException.ThrowIfNull(block);
         ArgumentNullException.ThrowIfNull(query);
         ArgumentNullException.ThrowIfNull(top);
-        if (index is null || !TryGraph(block, index, query, visible, top))
+        if (graph is null || !TryGraph(block, graph, query, visible, top))
         {
             Exact(block, query, visible, top);
         }
@@ -49,7 +51,7 @@ internal static class BlockSearch
     /// Walks the graph for k visible rows, widening fourfold while deletes or the filter hide too many; false when the
     /// walk would cover half the block, where scoring every row is cheaper.
     /// </summary>
-    private static bool TryGraph(RowBlock block, HnswIndex index, VectorQuery query, Func<int, bool> visible, TopK<Hit> top)
+    private static bool TryGraph(RowBlock block, HnswReader graph, VectorQuery query, Func<int, bool> visible, TopK<Hit> top)
     {
         var vectors = block.Vectors(query.Field);
         var dimension = query.Vector.Length;
@@ -57,7 +59,8 @@ internal static class BlockSearch
         for (var count = Math.Max(query.TopK, query.Ef); count < block.Count / 2 || count == Math.Max(query.TopK, query.Ef); count *= 4)
         {
             found.Clear();
-            var nearest = index.Nearest(query.Vector, count);
+            var rented = ArrayPool<ulong>.Shared.Rent(count);
+            var nearest = rented.AsSpan(0, graph.Nearest(query.Vector, rented.AsSpan(0, count)));
             foreach (var key in nearest)
             {
                 var row = (int)key;
@@ -72,7 +75,9 @@ internal static class BlockSearch
                 }
             }
 
-            if (found.Count == query.TopK || nearest.Length < count)
+            var exhausted = nearest.Length < count;
+            ArrayPool<ulong>.Shared.Return(rented);
+            if (found.Count == query.TopK || exhausted)
             {
                 foreach (var (row, score) in found)
                 {

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using Milvus.Orleans.Data;
 
 namespace Milvus.Orleans.Query.Segments;
@@ -6,12 +7,13 @@ namespace Milvus.Orleans.Query.Segments;
 /// The deletes of one shard, each once, in the order they became known (the order query nodes receive them), with
 /// the timestamps of each key's deletes for reads at a timestamp: a row written at <c>r</c> is hidden at <c>t</c> by a
 /// delete of its key at <c>d</c> when <c>r &lt; d ≤ t</c> (an upsert deletes and writes at the same timestamp).
-/// Not thread-safe: one grain owns it.
+/// One writer at a time (the grain that owns it) and any number of readers at once: each key's timestamps are an
+/// array replaced whole, never changed in place.
 /// </summary>
 internal sealed class DeleteLog
 {
-    private readonly Dictionary<long, List<long>> _byInt64 = [];
-    private readonly Dictionary<string, List<long>> _byString = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<long, long[]> _byInt64 = new();
+    private readonly ConcurrentDictionary<string, long[]> _byString = new(StringComparer.Ordinal);
     private readonly List<(object Key, long Ts)> _order = [];
 
     /// <summary>Deletes known, in order.</summary>
@@ -73,28 +75,24 @@ internal sealed class DeleteLog
     };
 
     /// <summary>Whether any timestamp in the sorted <paramref name="at"/> lies in (rowTs, readTs].</summary>
-    private static bool Between(List<long> at, long rowTs, long readTs)
+    private static bool Between(long[] at, long rowTs, long readTs)
     {
-        var index = at.BinarySearch(rowTs + 1);
+        var index = Array.BinarySearch(at, rowTs + 1);
         var first = index >= 0 ? index : ~index;
-        return first < at.Count && at[first] <= readTs;
+        return first < at.Length && at[first] <= readTs;
     }
 
-    private void Add<TKey>(Dictionary<TKey, List<long>> byKey, TKey key, long ts)
+    private void Add<TKey>(ConcurrentDictionary<TKey, long[]> byKey, TKey key, long ts)
         where TKey : notnull
     {
-        if (!byKey.TryGetValue(key, out var at))
-        {
-            byKey[key] = at = [];
-        }
-
-        var index = at.BinarySearch(ts);
+        var at = byKey.GetValueOrDefault(key, []);
+        var index = Array.BinarySearch(at, ts);
         if (index >= 0)
         {
             return;
         }
 
-        at.Insert(~index, ts);
+        byKey[key] = [.. at.AsSpan(0, ~index), ts, .. at.AsSpan(~index)];
         _order.Add((key, ts));
         MaxTs = Math.Max(MaxTs, ts);
     }
