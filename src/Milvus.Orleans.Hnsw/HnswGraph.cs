@@ -188,12 +188,18 @@ public sealed class HnswReader : IDisposable
         _searchers.Wait();
         try
         {
+            // The raw pointer: this reader's reference keeps it valid even after the graph is disposed.
+            var graph = _handle.DangerousGetHandle();
+            if (graph == 0)
+            {
+                throw new InvalidOperationException("The graph was freed under this reader.");
+            }
+
             fixed (float* vector = query)
             fixed (ulong* keys = rows)
             fixed (float* distances = rented)
             {
-                // The raw pointer: this reader's reference keeps it valid even after the graph is disposed.
-                var found = UsearchNative.Search(_handle.DangerousGetHandle(), vector, UsearchNative.Float32, (nuint)rows.Length, keys, distances, out var error);
+                var found = UsearchNative.Search(graph, vector, UsearchNative.Float32, (nuint)rows.Length, keys, distances, out var error);
                 UsearchNative.Check(error, "search");
                 return (int)found;
             }

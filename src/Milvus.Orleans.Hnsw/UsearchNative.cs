@@ -78,6 +78,8 @@ internal sealed class GraphHandle() : SafeHandle(0, ownsHandle: true)
     protected override bool ReleaseHandle()
     {
         UsearchNative.Free(handle, out var error);
+        // A search that reached a freed graph without holding it finds no pointer rather than freed memory.
+        SetHandle(0);
         return error == 0;
     }
 }
