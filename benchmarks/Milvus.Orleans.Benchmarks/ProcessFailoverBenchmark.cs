@@ -129,7 +129,7 @@ internal static class ProcessFailoverBenchmark
         }
     }
 
-    private static async Task WaitForBalancedAsync(MilvusClient client, List<SiloProcess> silos, TimeSpan within)
+    internal static async Task WaitForBalancedAsync(MilvusClient client, List<SiloProcess> silos, TimeSpan within)
     {
         var ports = silos.Select(s => s.SiloPort).ToHashSet();
         var clock = Stopwatch.StartNew();
