@@ -47,6 +47,8 @@ public sealed partial class MilvusClient
     /// <summary>The output field of a count, as Milvus names it.</summary>
     private const string CountField = "count(*)";
 
+    private readonly SearchBatches _searches = new();
+
     private ulong _lastWrite;
 
     /// <summary>
@@ -111,11 +113,25 @@ public sealed partial class MilvusClient
         }
 
         var guarantee = await GuaranteeAsync(parameters.Consistency, cancellationToken).ConfigureAwait(false);
-        var request = new SearchRequest(
-            info.Id, field.Name, [.. vectors.SelectMany(v => v)], topK, parameters.Filter, parameters.OutputFields ?? [], guarantee, parameters.Ef, parameters.Exact);
-        var shards = await Task.WhenAll(info.VChannels.Select(vchannel =>
-            OnShardAsync(info, vchannel, delegator => delegator.SearchAsync(request), cancellationToken))).ConfigureAwait(false);
-        return [.. Enumerable.Range(0, vectors.Count).Select(q => ReadMerge.Hits([.. shards.Select(s => s[q])], field.Metric, topK))];
+        float[] values = [.. vectors.SelectMany(v => v)];
+        // Not cancelled by this caller: the request may carry other callers' searches (see SearchBatches).
+        async Task<IReadOnlyList<SearchHits>> SendAsync(float[] batch, HybridTimestamp at)
+        {
+            var request = new SearchRequest(info.Id, field.Name, batch, topK, parameters.Filter, parameters.OutputFields ?? [], at, parameters.Ef, parameters.Exact);
+            var shards = await Task.WhenAll(info.VChannels.Select(vchannel =>
+                OnShardAsync(info, vchannel, delegator => delegator.SearchAsync(request), CancellationToken.None))).ConfigureAwait(false);
+            return [.. Enumerable.Range(0, batch.Length / field.Dimension).Select(q => ReadMerge.Hits([.. shards.Select(s => s[q])], field.Metric, topK))];
+        }
+
+        if (!values.All(float.IsFinite))
+        {
+            // Alone, so that the service's error names this caller's vector.
+            return await SendAsync(values, guarantee).WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        var shape = new SearchShape(
+            info.Id, field.Name, topK, parameters.Filter, string.Join('\n', parameters.OutputFields ?? []), parameters.Consistency, parameters.Ef, parameters.Exact);
+        return await _searches.SearchAsync(shape, values, vectors.Count, guarantee, SendAsync, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>

@@ -105,7 +105,16 @@ internal sealed partial class QueryNodeGrain(
         SearchedBlock[] blocks = [.. request.SegmentIds.Select(id => shard.Segments[id]).Select(s => new SearchedBlock(s.Block, s.Read(field.Name)))];
         try
         {
-            return await workers.RunAsync(() => BlockReads.Search(blocks, request.Request, schema, deletes, request.ReadTs, ef)).ConfigureAwait(true);
+            // The query vectors of a request (a batch of searches) split over the cores.
+            var queries = request.Request.Vectors.Length / field.Dimension;
+            var parts = Math.Min(queries, Environment.ProcessorCount);
+            var answers = await Task.WhenAll(Enumerable.Range(0, parts).Select(part =>
+            {
+                var (from, to) = (queries * part / parts, queries * (part + 1) / parts);
+                var slice = request.Request with { Vectors = request.Request.Vectors[(from * field.Dimension)..(to * field.Dimension)] };
+                return workers.RunAsync(() => BlockReads.Search(blocks, slice, schema, deletes, request.ReadTs, ef));
+            })).ConfigureAwait(true);
+            return [.. answers.SelectMany(a => a)];
         }
         finally
         {

@@ -231,6 +231,36 @@ public class SearchTests : IAsyncLifetime
         Assert.Equal((ErrorCode.FieldMismatch, "Collection 'bad_reads' has no field 'nope' to output."), (output.Code, output.Message));
     }
 
+    [Fact]
+    public async Task SearchAsync_ManyAtOnceInSeveralShapes_EachReturnsItsOwnOracleHitsAndABadVectorItsOwnError()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var client = _cluster.Client;
+        await client.CreateCollectionAsync(Schema("batched", MetricType.L2), ct);
+        var live = new Dictionary<long, float[]>();
+        await InsertAsync(client, "batched", live, 0, 600, seed: 11, ct);
+        await client.FlushAsync("batched", ct);
+        await InsertAsync(client, "batched", live, 600, 200, seed: 12, ct);
+        var queries = Vectors(96, seed: 13);
+
+        // Concurrent searches of one client wait for each other and go as batches (see SearchBatches): each must
+        // still get the hits of its own vector, top-k and filter.
+        var searches = queries.Select(async (query, i) =>
+        {
+            var (topK, filter) = (3 + (i % 3), i % 2 == 0 ? null : "id > 100");
+            var hits = await client.SearchAsync("batched", [query], topK, new SearchParameters(filter, Consistency: Query.ConsistencyLevel.Strong), ct);
+            var rows = filter is null ? live : live.Where(r => r.Key > 100).ToDictionary();
+            return (Found: (long[])hits[0].Rows.Column("id")!.Values, Expected: SearchOracle.Nearest(rows, query, MetricType.L2, topK).Select(e => e.Key).ToArray());
+        }).ToArray();
+        var bad = client.SearchAsync("batched", [[float.NaN, .. queries[0][1..]]], 3, new SearchParameters(Consistency: Query.ConsistencyLevel.Strong), ct);
+
+        var answers = await Task.WhenAll(searches);
+        var error = await Assert.ThrowsAsync<MilvusException>(() => bad);
+
+        Assert.All(answers, a => Assert.Equal(a.Expected, a.Found));
+        Assert.Equal((ErrorCode.InvalidVector, "Search vector 0 holds NaN: vectors must be finite."), (error.Code, error.Message));
+    }
+
     private static CollectionSchema Schema(string name, MetricType metric) => new(
         name,
         [FieldSchema.Int64Key("id"), FieldSchema.FloatVector("vec", Dimension, metric), FieldSchema.Scalar("title", DataType.VarChar, maxLength: 32)],
