@@ -40,7 +40,9 @@ internal static class StreamingBenchmark
         var raw = await RawWalAsync(new LocalWalStorage(new LocalWalOptions { Path = Path.Combine(cluster.WalPath, "anchor") }), (int)(batchBytes / Shards), duration);
         await output.WriteLineAsync($"anchor.wal.c64.mb_per_s={Measurement.Format(raw.PerSecond * batchBytes / Shards / 1e6)}");
 
+        var (pausedBefore, gen2Before) = (GC.GetTotalPauseDuration(), GC.CollectionCount(2));
         var inserts = await InsertAsync(client, duration);
+        await output.WriteLineAsync($"insert.gc_pause_ms={Measurement.Format((GC.GetTotalPauseDuration() - pausedBefore).TotalMilliseconds)} (gen2 collections: {GC.CollectionCount(2) - gen2Before})");
         var rowsPerSecond = inserts.PerSecond * BatchRows;
         await output.WriteLineAsync($"insert.rows_per_s={Measurement.Format(rowsPerSecond)}");
         await output.WriteLineAsync($"insert.mb_per_s={Measurement.Format(rowsPerSecond * batchBytes / BatchRows / 1e6)}");

@@ -7,12 +7,14 @@ public sealed class SegmentParquetTests : IDisposable
 {
     private readonly DirectoryInfo _directory = Directory.CreateTempSubdirectory("milvus-history-");
 
-    [Fact]
-    public async Task ReadAsync_OfAWrittenSegment_ReturnsEveryColumnAndTimestampExactly()
+    [Theory]
+    [InlineData(2_500)]
+    [InlineData((2 * SegmentParquet.RowGroupRows) + 5)]
+    public async Task ReadAsync_OfAWrittenSegmentOfOneOrSeveralRowGroups_ReturnsEveryColumnAndTimestampExactly(int count)
     {
         var ct = TestContext.Current.CancellationToken;
-        var rows = SegmentRows.Rows(100, 2_500);
-        var timestamps = SegmentRows.Timestamps(2_500);
+        var rows = SegmentRows.Rows(100, count);
+        var timestamps = SegmentRows.Timestamps(count);
         using var stream = new MemoryStream();
 
         await SegmentParquet.WriteAsync(stream, SegmentRows.Schema.Fields, rows, timestamps, ct);

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Runtime.CompilerServices;
 using Milvus.Orleans.Data;
 using Milvus.Orleans.Schema;
@@ -20,6 +21,9 @@ public static class SegmentParquet
     /// </summary>
     public const string TimestampColumn = "$ts";
 
+    /// <summary>The most rows in one row group of a segment file.</summary>
+    public const int RowGroupRows = 16_384;
+
     /// <summary>Writes the <paramref name="fields"/> of <paramref name="rows"/> and the rows' timestamps.</summary>
     public static async Task WriteAsync(Stream output, IReadOnlyList<FieldSchema> fields, RowBatch rows, long[] timestamps, CancellationToken cancellationToken)
     {
@@ -35,15 +39,21 @@ public static class SegmentParquet
         var ts = new DataField<long>(TimestampColumn, nullable: false);
         var writer = await ParquetWriter.CreateAsync(new ParquetSchema([.. columns, ts]), output, cancellationToken: cancellationToken).ConfigureAwait(false);
         await using var disposeWriter = writer.ConfigureAwait(false);
-        using var group = writer.CreateRowGroup();
-        for (var i = 0; i < fields.Count; i++)
+        // Row groups of bounded size: the buffers of one group are reused for the next (pooled), instead of arrays as
+        // large as the segment collected after each write while appends run.
+        for (var start = 0; start < rows.RowCount || start == 0; start += RowGroupRows)
         {
-            var field = fields[i];
-            var column = rows.Column(field.Name) ?? throw new ArgumentException($"The rows have no column '{field.Name}'.", nameof(rows));
-            await WriteColumnAsync(group, columns[i], field, column, cancellationToken).ConfigureAwait(false);
-        }
+            var count = Math.Min(RowGroupRows, rows.RowCount - start);
+            using var group = writer.CreateRowGroup();
+            for (var i = 0; i < fields.Count; i++)
+            {
+                var field = fields[i];
+                var column = rows.Column(field.Name) ?? throw new ArgumentException($"The rows have no column '{field.Name}'.", nameof(rows));
+                await WriteColumnAsync(group, columns[i], field, column, start, count, cancellationToken).ConfigureAwait(false);
+            }
 
-        await group.WriteAsync(ts, new ReadOnlyMemory<long>(timestamps), cancellationToken: cancellationToken).ConfigureAwait(false);
+            await group.WriteAsync(ts, new ReadOnlyMemory<long>(timestamps, start, count), cancellationToken: cancellationToken).ConfigureAwait(false);
+        }
     }
 
     /// <summary>Reads a file written by <see cref="WriteAsync"/> back into rows of <paramref name="fields"/> and their timestamps.</summary>
@@ -114,40 +124,53 @@ public static class SegmentParquet
         _ => throw new NotSupportedException($"Field '{field.Name}' has type {field.Type}, which segments cannot store."),
     };
 
-    private static async Task WriteColumnAsync(ParquetRowGroupWriter group, Field parquet, FieldSchema field, FieldColumn column, CancellationToken cancellationToken)
+    /// <summary>Writes rows <paramref name="start"/>..<paramref name="start"/>+<paramref name="count"/> of <paramref name="column"/>.</summary>
+    private static async Task WriteColumnAsync(
+        ParquetRowGroupWriter group, Field parquet, FieldSchema field, FieldColumn column, int start, int count, CancellationToken cancellationToken)
     {
         switch (column.Values)
         {
             case float[] vectors when field.Type == DataType.FloatVector:
                 // One list per row: repetition level 0 starts a row's list, 1 continues it; every element is present.
                 var element = (DataField)((ListField)parquet).Item;
-                var repetition = new int[vectors.Length];
-                for (var i = 0; i < repetition.Length; i++)
+                var values = count * field.Dimension;
+                var repetition = ArrayPool<int>.Shared.Rent(values);
+                var definition = ArrayPool<int>.Shared.Rent(values);
+                try
                 {
-                    repetition[i] = i % field.Dimension == 0 ? 0 : 1;
+                    for (var i = 0; i < values; i++)
+                    {
+                        repetition[i] = i % field.Dimension == 0 ? 0 : 1;
+                    }
+
+                    Array.Fill(definition, element.MaxDefinitionLevel, 0, values);
+                    await group.WriteAllPartsAsync(
+                        element, new ReadOnlyMemory<float>(vectors, start * field.Dimension, values), definition.AsMemory(0, values), repetition.AsMemory(0, values), cancellationToken).ConfigureAwait(false);
+                }
+                finally
+                {
+                    ArrayPool<int>.Shared.Return(repetition);
+                    ArrayPool<int>.Shared.Return(definition);
                 }
 
-                var definition = new int[vectors.Length];
-                Array.Fill(definition, element.MaxDefinitionLevel);
-                await group.WriteAllPartsAsync(element, new ReadOnlyMemory<float>(vectors), definition, repetition, cancellationToken).ConfigureAwait(false);
                 break;
             case string[] strings:
-                await group.WriteAsync((DataField)parquet, strings).ConfigureAwait(false);
+                await group.WriteAsync((DataField)parquet, new ArraySegment<string>(strings, start, count)).ConfigureAwait(false);
                 break;
             case bool[] bools:
-                await group.WriteAsync((DataField)parquet, new ReadOnlyMemory<bool>(bools), cancellationToken: cancellationToken).ConfigureAwait(false);
+                await group.WriteAsync((DataField)parquet, new ReadOnlyMemory<bool>(bools, start, count), cancellationToken: cancellationToken).ConfigureAwait(false);
                 break;
             case int[] ints:
-                await group.WriteAsync((DataField)parquet, new ReadOnlyMemory<int>(ints), cancellationToken: cancellationToken).ConfigureAwait(false);
+                await group.WriteAsync((DataField)parquet, new ReadOnlyMemory<int>(ints, start, count), cancellationToken: cancellationToken).ConfigureAwait(false);
                 break;
             case long[] longs:
-                await group.WriteAsync((DataField)parquet, new ReadOnlyMemory<long>(longs), cancellationToken: cancellationToken).ConfigureAwait(false);
+                await group.WriteAsync((DataField)parquet, new ReadOnlyMemory<long>(longs, start, count), cancellationToken: cancellationToken).ConfigureAwait(false);
                 break;
             case float[] floats:
-                await group.WriteAsync((DataField)parquet, new ReadOnlyMemory<float>(floats), cancellationToken: cancellationToken).ConfigureAwait(false);
+                await group.WriteAsync((DataField)parquet, new ReadOnlyMemory<float>(floats, start, count), cancellationToken: cancellationToken).ConfigureAwait(false);
                 break;
             case double[] doubles:
-                await group.WriteAsync((DataField)parquet, new ReadOnlyMemory<double>(doubles), cancellationToken: cancellationToken).ConfigureAwait(false);
+                await group.WriteAsync((DataField)parquet, new ReadOnlyMemory<double>(doubles, start, count), cancellationToken: cancellationToken).ConfigureAwait(false);
                 break;
             default:
                 throw new NotSupportedException($"Column '{column.Name}' holds {column.Values.GetType().Name}, which segments cannot store.");

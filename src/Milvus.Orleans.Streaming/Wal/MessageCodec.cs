@@ -14,13 +14,33 @@ internal sealed class MessageCodec(Serializer<WalMessage> serializer)
 {
     private const int TimestampBytes = sizeof(ulong);
 
+    /// <summary>A scratch buffer larger than this is not kept for the thread's next message.</summary>
+    private const int KeptScratchBytes = 4 * 1024 * 1024;
+
+    /// <summary>
+    /// Each thread's scratch buffer: a message is serialized there and copied out at its exact size. Serializing into
+    /// a buffer sized by the message's estimate doubled it whenever the estimate fell short (it always did, by the
+    /// serializer's headers), so every insert left a large-object-heap array twice its size.
+    /// </summary>
+    [ThreadStatic]
+    private static ArrayBufferWriter<byte>? _scratch;
+
     public WalEntry Encode(HybridTimestamp ts, WalMessage message)
     {
-        var buffer = new ArrayBufferWriter<byte>((int)Math.Min(message.EstimatedBytes + 64, int.MaxValue / 2));
-        BinaryPrimitives.WriteUInt64LittleEndian(buffer.GetSpan(TimestampBytes), ts.Value);
-        buffer.Advance(TimestampBytes);
-        serializer.Serialize(message, buffer);
-        return new WalEntry((byte)message.Kind, buffer.WrittenMemory);
+        var buffer = _scratch ?? new ArrayBufferWriter<byte>(64 * 1024);
+        _scratch = null;
+        try
+        {
+            BinaryPrimitives.WriteUInt64LittleEndian(buffer.GetSpan(TimestampBytes), ts.Value);
+            buffer.Advance(TimestampBytes);
+            serializer.Serialize(message, buffer);
+            return new WalEntry((byte)message.Kind, buffer.WrittenSpan.ToArray());
+        }
+        finally
+        {
+            buffer.ResetWrittenCount();
+            _scratch = buffer.Capacity <= KeptScratchBytes ? buffer : null;
+        }
     }
 
     public LoggedMessage Decode(WalRecord record)
