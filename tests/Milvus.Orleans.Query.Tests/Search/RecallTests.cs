@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Diagnostics.Metrics;
 using System.Numerics.Tensors;
 using Milvus.Orleans.Client;
@@ -40,7 +41,8 @@ public sealed class RecallTests : IAsyncLifetime
         foreach (var metric in Enum.GetValues<MetricType>())
         {
             var name = "recall_" + metric;
-            await client.CreateCollectionAsync(new CollectionSchema(name, [FieldSchema.Int64Key("id"), FieldSchema.FloatVector("vec", Dimension, metric)], ShardCount: 2), ct);
+            var info = await client.CreateCollectionAsync(new CollectionSchema(name, [FieldSchema.Int64Key("id"), FieldSchema.FloatVector("vec", Dimension, metric)], ShardCount: 2), ct);
+            builds.Collections[info.Id] = true;
             await InsertAsync(client, name, vectors, 0, Sealed, ct);
             await client.FlushAsync(name, ct);
             await InsertAsync(client, name, vectors, Sealed, Rows - Sealed, ct);
@@ -117,6 +119,7 @@ public sealed class RecallTests : IAsyncLifetime
     }
 
     /// <summary>Counts the HNSW graphs the silos of this process build.</summary>
+    /// <summary>Counts graph builds of collections whose ids <see cref="Collections"/> holds (other test classes build graphs in the same process).</summary>
     private sealed class BuildCounter : IDisposable
     {
         private readonly MeterListener _listener = new();
@@ -131,9 +134,20 @@ public sealed class RecallTests : IAsyncLifetime
                     listener.EnableMeasurementEvents(instrument);
                 }
             };
-            _listener.SetMeasurementEventCallback<double>((_, _, _, _) => Interlocked.Increment(ref _count));
+            _listener.SetMeasurementEventCallback<double>((_, _, tags, _) =>
+            {
+                foreach (var tag in tags)
+                {
+                    if (tag is { Key: "milvus.collection", Value: long id } && Collections.ContainsKey(id))
+                    {
+                        Interlocked.Increment(ref _count);
+                    }
+                }
+            });
             _listener.Start();
         }
+
+        public ConcurrentDictionary<long, bool> Collections { get; } = new();
 
         public int Count => Volatile.Read(ref _count);
 

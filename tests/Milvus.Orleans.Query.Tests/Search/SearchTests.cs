@@ -164,11 +164,7 @@ public class SearchTests : IAsyncLifetime
     {
         var ct = TestContext.Current.CancellationToken;
         var client = _cluster.Client;
-        await client.CreateCollectionAsync(Schema("scalar", MetricType.L2), ct);
-        var live = new Dictionary<long, float[]>();
-        await InsertAsync(client, "scalar", live, 0, 600, seed: 7, ct);
-        await client.FlushAsync("scalar", ct);
-        await InsertAsync(client, "scalar", live, 600, 300, seed: 8, ct);
+        var live = await SealedAndGrowingAsync(client, "scalar", 600, 300, seed: 7, ct);
         await client.DeleteAsync("scalar", "id in [10, 20, 700]", cancellationToken: ct);
         var strong = Query.ConsistencyLevel.Strong;
 
@@ -236,11 +232,7 @@ public class SearchTests : IAsyncLifetime
     {
         var ct = TestContext.Current.CancellationToken;
         var client = _cluster.Client;
-        await client.CreateCollectionAsync(Schema("batched", MetricType.L2), ct);
-        var live = new Dictionary<long, float[]>();
-        await InsertAsync(client, "batched", live, 0, 600, seed: 11, ct);
-        await client.FlushAsync("batched", ct);
-        await InsertAsync(client, "batched", live, 600, 200, seed: 12, ct);
+        var live = await SealedAndGrowingAsync(client, "batched", 600, 200, seed: 11, ct);
         var queries = Vectors(96, seed: 13);
 
         // Concurrent searches of one client wait for each other and go as batches (see SearchBatches): each must
@@ -265,6 +257,17 @@ public class SearchTests : IAsyncLifetime
         name,
         [FieldSchema.Int64Key("id"), FieldSchema.FloatVector("vec", Dimension, metric), FieldSchema.Scalar("title", DataType.VarChar, maxLength: 32)],
         ShardCount: 2);
+
+    /// <summary>An L2 collection with <paramref name="sealedRows"/> rows flushed (on query nodes) and <paramref name="growingRows"/> more growing; its rows by key.</summary>
+    private static async Task<Dictionary<long, float[]>> SealedAndGrowingAsync(MilvusClient client, string collection, int sealedRows, int growingRows, int seed, CancellationToken ct)
+    {
+        await client.CreateCollectionAsync(Schema(collection, MetricType.L2), ct);
+        var live = new Dictionary<long, float[]>();
+        await InsertAsync(client, collection, live, 0, sealedRows, seed, ct);
+        await client.FlushAsync(collection, ct);
+        await InsertAsync(client, collection, live, sealedRows, growingRows, seed + 1, ct);
+        return live;
+    }
 
     private static async Task InsertAsync(MilvusClient client, string collection, Dictionary<long, float[]> live, long first, int count, int seed, CancellationToken ct)
     {
