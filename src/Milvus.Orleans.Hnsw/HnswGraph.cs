@@ -68,7 +68,7 @@ public sealed class HnswGraph : IDisposable
             UsearchNative.Reserve(graph._handle, (nuint)rows, out var error);
             UsearchNative.Check(error, $"reserve {rows} rows");
             graph.SetThreads(threads, readers);
-            Parallel.For(0, rows, new ParallelOptions { MaxDegreeOfParallelism = threads, CancellationToken = cancellationToken }, row => graph.Add(row, vectors.AsSpan(row * dimension, dimension)));
+            graph.AddAll(vectors, dimension, rows, threads, cancellationToken);
             return graph;
         }
         catch
@@ -146,6 +146,45 @@ public sealed class HnswGraph : IDisposable
         UsearchNative.Check(error, $"use {threads} threads to add");
         UsearchNative.ChangeThreadsSearch(_handle, (nuint)readers, out error);
         UsearchNative.Check(error, $"use {readers} threads to search");
+    }
+
+    /// <summary>
+    /// Adds every row on <paramref name="threads"/> threads of its own, each taking the next row: not the thread pool's,
+    /// which a build of many seconds on every core would starve of the threads that serve the silo's requests.
+    /// </summary>
+    private void AddAll(float[] vectors, int dimension, int rows, int threads, CancellationToken cancellationToken)
+    {
+        var next = -1;
+        Exception? failure = null;
+        var workers = Enumerable.Range(0, threads).Select(_ => new Thread(() =>
+        {
+            try
+            {
+                for (var row = Interlocked.Increment(ref next); row < rows && Volatile.Read(ref failure) is null; row = Interlocked.Increment(ref next))
+                {
+                    cancellationToken.ThrowIfCancellationRequested();
+                    Add(row, vectors.AsSpan(row * dimension, dimension));
+                }
+            }
+            catch (Exception ex)
+            {
+                Interlocked.CompareExchange(ref failure, ex, null);
+            }
+        }) { IsBackground = true, Name = "HNSW build" }).ToArray();
+        foreach (var worker in workers)
+        {
+            worker.Start();
+        }
+
+        foreach (var worker in workers)
+        {
+            worker.Join();
+        }
+
+        if (failure is not null)
+        {
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(failure);
+        }
     }
 
     private unsafe void Add(int row, ReadOnlySpan<float> vector)

@@ -140,8 +140,12 @@ internal sealed partial class SegmentLoader(IHistoryStore history, IOptions<Quer
 
             var clock = Stopwatch.StartNew();
             // On every core: the segment is searched exactly, and slowly, until its graph is ready.
-            var index = await Task.Run(() => HnswGraph.Build(
-                block.Vectors(field.Name), field.Dimension, Metric(field.Metric), settings.HnswM, settings.HnswEfConstruction, threads: Environment.ProcessorCount, readers: Environment.ProcessorCount)).ConfigureAwait(false);
+            var index = await Task.Factory.StartNew(
+                () => HnswGraph.Build(
+                    block.Vectors(field.Name), field.Dimension, Metric(field.Metric), settings.HnswM, settings.HnswEfConstruction, threads: Environment.ProcessorCount, readers: Environment.ProcessorCount),
+                CancellationToken.None,
+                TaskCreationOptions.LongRunning,
+                TaskScheduler.Default).ConfigureAwait(false);
             QueryMetrics.IndexBuild.Record(clock.Elapsed.TotalSeconds, new KeyValuePair<string, object?>("milvus.collection", key.CollectionId));
             index.Save(path);
             await history.WriteIndexAsync(key, name, path, CancellationToken.None).ConfigureAwait(false);
