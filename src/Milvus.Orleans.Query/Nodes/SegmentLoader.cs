@@ -146,7 +146,8 @@ internal sealed partial class SegmentLoader(IHistoryStore history, IOptions<Quer
                 CancellationToken.None,
                 TaskCreationOptions.LongRunning,
                 TaskScheduler.Default).ConfigureAwait(false);
-            QueryMetrics.IndexBuild.Record(clock.Elapsed.TotalSeconds, new KeyValuePair<string, object?>("milvus.collection", key.CollectionId));
+            QueryMetrics.IndexBuild.Record(
+                clock.Elapsed.TotalSeconds, new KeyValuePair<string, object?>("milvus.collection", key.CollectionId), new KeyValuePair<string, object?>("milvus.segment", key.SegmentId));
             index.Save(path);
             await history.WriteIndexAsync(key, name, path, CancellationToken.None).ConfigureAwait(false);
             return index;
