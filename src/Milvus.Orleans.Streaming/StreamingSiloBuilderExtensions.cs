@@ -10,6 +10,7 @@ using Milvus.Orleans.Messages;
 using Milvus.Orleans.Streaming.Buffers;
 using Milvus.Orleans.Streaming.Configuration;
 using Milvus.Orleans.Streaming.Placement;
+using Milvus.Orleans.Streaming.Reads;
 using Milvus.Orleans.Streaming.Recovery;
 using Milvus.Orleans.Streaming.Streams;
 using Milvus.Orleans.Streaming.Tso;
@@ -68,6 +69,8 @@ public static class StreamingSiloBuilderExtensions
         services.AddSingleton<TimestampCache>();
         services.AddSingleton<BufferBudget>();
         services.AddSingleton<RunningRecoveries>();
+        services.AddSingleton<OpenLogs>();
+        services.AddSingleton<IShardReads, ShardReads>();
         services.AddSingleton<MessageCodec>();
         services.AddSingleton<ChannelDirectory>();
         services.TryAddSingleton<IHistoryStore>(sp => new AzureBlobHistoryStore(HistoryContainer(sp)));

@@ -10,10 +10,8 @@ using Milvus.Orleans.Query.Search;
 using Milvus.Orleans.Query.Segments;
 using Milvus.Orleans.Schema;
 using Milvus.Orleans.Streaming.Placement;
-using Milvus.Orleans.Streaming.Recovery;
-using Milvus.Orleans.Streaming.Wal;
+using Milvus.Orleans.Streaming.Reads;
 using Milvus.Orleans.Wal;
-using Milvus.Orleans.Wal.Storage;
 using Orleans.Concurrency;
 
 namespace Milvus.Orleans.Query.Delegators;
@@ -22,18 +20,16 @@ namespace Milvus.Orleans.Query.Delegators;
 /// One replica of one shard's reads. The first replica sits on its pchannel's silo and reads growing data in place
 /// from the pchannel's recovery (the silo-level store: no copy); the recovery keeps a sealed segment in memory for
 /// it until a query node has loaded it. Other replicas sit on other silos and follow the log in storage themselves
-/// (<see cref="ShardFollower"/>), dropping rows from memory once history's segments of them are on query nodes.
+/// (<see cref="IShardReads.Follow"/>), dropping rows from memory once history's segments of them are on query nodes.
 /// Either way every read sees each row exactly once, in memory or on a node. Deletes of the whole shard are gathered
 /// here and sent on to the nodes incrementally with each request; every read applies them at its own timestamp.
 /// </summary>
 [ChannelPlacement]
 [Reentrant]
 internal sealed partial class QueryDelegatorGrain(
-    RunningRecoveries running,
+    IShardReads reads,
     IHistoryStore history,
     ICheckpointStore checkpoints,
-    IWalStorage storage,
-    MessageCodec codec,
     IOptions<WalOptions> wal,
     IOptions<QueryOptions> options,
     ILocalSiloDetails silo,
@@ -62,10 +58,10 @@ internal sealed partial class QueryDelegatorGrain(
     private readonly Dictionary<long, int> _absorbed = [];
     private readonly HashSet<long> _absorbedSealed = [];
     private readonly HashSet<long> _handingOff = [];
-    private ChannelRecovery? _recovery;
-    private (ChannelRecovery Recovery, Task Attached)? _attaching;
-    private ShardFollower? _follower;
-    private Task<ShardFollower>? _following;
+    private IRecoveredChannel? _recovery;
+    private (IRecoveredChannel Recovery, Task Attached)? _attaching;
+    private IFollowedShard? _follower;
+    private Task<IFollowedShard>? _following;
     private long _followerDeletes;
     private PChannelCheckpoint? _followedCheckpoint;
     private CollectionInfo? _collection;
@@ -202,12 +198,12 @@ internal sealed partial class QueryDelegatorGrain(
         }
 
         var pchannel = ChannelNames.PChannelOf(VChannel);
-        var current = running.Find(pchannel);
+        var current = reads.Recovering(pchannel);
         if (current is null && !MayFollow)
         {
-            // The recovery grain starts recovery if this silo owns the pchannel and nothing runs yet.
-            await GrainFactory.GetGrain<IRecoveryGrain>(pchannel).GetProgressAsync(VChannel).ConfigureAwait(true);
-            current = running.Find(pchannel);
+            // Opening the log starts its recovery, if this silo owns the pchannel and nothing runs yet.
+            await GrainFactory.GetGrain<IWalGrain>(pchannel).GetStateAsync().ConfigureAwait(true);
+            current = reads.Recovering(pchannel);
         }
 
         if (current is null || _follower is not null)
@@ -237,7 +233,7 @@ internal sealed partial class QueryDelegatorGrain(
         return new ShardSource(current, null);
     }
 
-    private async Task AttachToAsync(ChannelRecovery recovery)
+    private async Task AttachToAsync(IRecoveredChannel recovery)
     {
         recovery.Watch(VChannel, Key);
         try
@@ -260,7 +256,7 @@ internal sealed partial class QueryDelegatorGrain(
     }
 
     /// <summary>This replica's follower of the log, started (again, if it fell behind a truncation) when needed.</summary>
-    private async Task<ShardFollower> FollowAsync()
+    private async Task<IFollowedShard> FollowAsync()
     {
         if (_follower is { Behind: false } follower)
         {
@@ -281,13 +277,13 @@ internal sealed partial class QueryDelegatorGrain(
     /// segments there, listed after the checkpoint was read, go onto query nodes first, and the follower leaves out
     /// what they hold.
     /// </summary>
-    private async Task<ShardFollower> StartFollowingAsync()
+    private async Task<IFollowedShard> StartFollowingAsync()
     {
         await LoadCollectionAsync().ConfigureAwait(true);
         var checkpoint = await checkpoints.ReadAsync(ChannelNames.PChannelOf(VChannel), CancellationToken.None).ConfigureAwait(true);
         var sealedSegments = await HistorySegmentsAsync().ConfigureAwait(true);
         Commit(await LoadFromHistoryAsync(sealedSegments).ConfigureAwait(true));
-        var follower = new ShardFollower(VChannel, _collection!, checkpoint, sealedSegments, new FollowerServices(storage, codec, time, logger));
+        var follower = reads.Follow(VChannel, _collection!, checkpoint, sealedSegments);
         var older = _follower;
         _recovery?.Unwatch(VChannel, Key);
         _recovery = null;
@@ -582,7 +578,7 @@ internal sealed partial class QueryDelegatorGrain(
     }
 
     /// <summary>Moves the kept segments history now holds onto query nodes, then lets the recovery drop them.</summary>
-    private async Task HandOffKeptAsync(ChannelRecovery recovery)
+    private async Task HandOffKeptAsync(IRecoveredChannel recovery)
     {
         var snapshot = Take(new ShardSource(recovery, null));
         var ready = snapshot.Sealed.Where(k => k.Written && _handingOff.Add(k.Segment.Key.SegmentId)).Select(k => k.Segment.Key).ToArray();
@@ -615,7 +611,7 @@ internal sealed partial class QueryDelegatorGrain(
     /// holds now onto query nodes, and then the follower drops their rows. A follower that fell behind a truncation
     /// is started again from the newest checkpoint.
     /// </summary>
-    private async Task HandOffFollowedAsync(ShardFollower follower)
+    private async Task HandOffFollowedAsync(IFollowedShard follower)
     {
         if (_following is { IsCompleted: false } || (!follower.Behind && _rounds % CheckpointRounds != 0))
         {
@@ -669,7 +665,7 @@ internal sealed partial class QueryDelegatorGrain(
     }
 
     /// <summary>Where a read finds the shard's growing data: the pchannel's recovery on this silo, or a follower of its log.</summary>
-    private readonly record struct ShardSource(ChannelRecovery? Recovery, ShardFollower? Follower);
+    private readonly record struct ShardSource(IRecoveredChannel? Recovery, IFollowedShard? Follower);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Delegator {Key}: attached; {Segments} sealed segments in history, {Deletes} deletes")]
     private static partial void LogAttached(ILogger logger, string key, int segments, int deletes);

@@ -100,12 +100,8 @@ internal sealed partial class StreamingCoordinatorGrain(
 
         state.State.Channels = [.. after];
         await PublishAsync().ConfigureAwait(true);
+        // A live old owner's silo releases the pchannel when it sees the new topology (ChannelDirectory).
         LogRebalanced(logger, moved.Length, active.Length, state.State.Version);
-        foreach (var i in moved.Where(i => before[i].Silo is { } old && active.Contains(old)))
-        {
-            // A live old owner stops now instead of at its next append; storage fences it either way.
-            GrainFactory.GetGrain<IWalGrain>(after[i].PChannel).ReleaseAsync(after[i].Term).Ignore();
-        }
     }
 
     private async Task PublishAsync()

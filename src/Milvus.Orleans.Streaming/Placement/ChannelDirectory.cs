@@ -7,7 +7,9 @@ namespace Milvus.Orleans.Streaming.Placement;
 /// The silo's copy of the coordinator's topology, kept fresh by watching it, so placement and ownership checks
 /// cost no call. Grains that must be sure (a WAL owner opening its log) refresh it first. When a pchannel is bound
 /// to this silo, its WAL grain is woken at once: it takes the log (fencing the old owner) and ticks before the
-/// first write arrives, so a move costs writers as little as possible.
+/// first write arrives, so a move costs writers as little as possible; when one moves away from this silo, its WAL
+/// grain here is released at once instead of at its next append (storage fences it either way). Both calls come
+/// from the silo, not from a grain, so the coordinator never calls the WAL grains that call it.
 /// </summary>
 internal sealed partial class ChannelDirectory(IGrainFactory grains, ILocalSiloDetails silo, TimeProvider time, ILogger<ChannelDirectory> logger)
     : ILifecycleParticipant<ISiloLifecycle>, IDisposable
@@ -77,6 +79,7 @@ internal sealed partial class ChannelDirectory(IGrainFactory grains, ILocalSiloD
             if (Interlocked.CompareExchange(ref _topology, topology, current) == current)
             {
                 OpenBoundHere(current, topology);
+                ReleaseMovedAway(current, topology);
                 Changed?.Invoke(topology);
                 return topology;
             }
@@ -88,6 +91,28 @@ internal sealed partial class ChannelDirectory(IGrainFactory grains, ILocalSiloD
         foreach (var binding in after.Channels.Where(c => c.Silo == silo.SiloAddress && before?.Binding(c.PChannel) != c))
         {
             _ = OpenAsync(binding);
+        }
+    }
+
+    private void ReleaseMovedAway(ChannelTopology? before, ChannelTopology after)
+    {
+        foreach (var binding in after.Channels.Where(c => c.Silo != silo.SiloAddress && before?.Binding(c.PChannel)?.Silo == silo.SiloAddress))
+        {
+            // Off the caller's grain context: the release is the silo's call, whichever grain refreshed the topology.
+            _ = Task.Run(() => ReleaseAsync(binding), CancellationToken.None);
+        }
+    }
+
+    private async Task ReleaseAsync(ChannelBinding binding)
+    {
+        try
+        {
+            await grains.GetGrain<IWalGrain>(binding.PChannel).ReleaseAsync(binding.Term).ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            // Its next append finds the log fenced instead.
+            LogReleaseFailed(logger, binding.PChannel, binding.Term, ex);
         }
     }
 
@@ -131,6 +156,9 @@ internal sealed partial class ChannelDirectory(IGrainFactory grains, ILocalSiloD
 
     [LoggerMessage(Level = LogLevel.Information, Message = "pchannel {PChannel} (term {Term}) bound here did not open yet")]
     private static partial void LogOpenFailed(ILogger logger, string pchannel, long term, Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "pchannel {PChannel} moved away to term {Term}; releasing it here failed")]
+    private static partial void LogReleaseFailed(ILogger logger, string pchannel, long term, Exception exception);
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Watching the channel topology failed; retrying")]
     private static partial void LogWatchFailed(ILogger logger, Exception exception);

@@ -13,7 +13,7 @@ internal sealed class ChannelPlacement : PlacementStrategy;
 
 /// <summary>Marks a grain class for <see cref="ChannelPlacement"/>.</summary>
 [AttributeUsage(AttributeTargets.Class, AllowMultiple = false)]
-internal sealed class ChannelPlacementAttribute() : PlacementAttribute(new ChannelPlacement());
+public sealed class ChannelPlacementAttribute() : PlacementAttribute(new ChannelPlacement());
 
 /// <summary>
 /// Puts <c>WalGrain</c>, its <c>VChannelGrain</c>s, its <c>RecoveryGrain</c> and the first replica of each shard's

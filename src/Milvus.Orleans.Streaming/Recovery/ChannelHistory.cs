@@ -3,6 +3,7 @@ using Milvus.Orleans.History.Checkpoints;
 using Milvus.Orleans.History.Segments;
 using Milvus.Orleans.Messages;
 using Milvus.Orleans.Schema;
+using Milvus.Orleans.Streaming.Reads;
 using Milvus.Orleans.Streaming.Streams;
 
 namespace Milvus.Orleans.Streaming.Recovery;

@@ -1,4 +1,5 @@
 using Milvus.Orleans.History.Segments;
+using Milvus.Orleans.Streaming.Reads;
 
 namespace Milvus.Orleans.Streaming.Recovery;
 
@@ -7,7 +8,7 @@ namespace Milvus.Orleans.Streaming.Recovery;
 /// growing-data store): what each vchannel holds in memory now, how far the log was applied, and the sealed segments
 /// of watched vchannels, kept in memory until a delegator has them loaded on a query node.
 /// </summary>
-internal sealed partial class ChannelRecovery
+internal sealed partial class ChannelRecovery : IRecoveredChannel
 {
     private readonly Dictionary<string, HashSet<string>> _watchers = new(StringComparer.Ordinal);
     private readonly Dictionary<string, Dictionary<long, KeptSegment>> _kept = new(StringComparer.Ordinal);
@@ -143,23 +144,3 @@ internal sealed partial class ChannelRecovery
         }
     }
 }
-
-/// <summary>A sealed segment kept in memory for the delegators of its vchannel that have not released it.</summary>
-internal sealed class KeptSegment(SealedSegment segment, IEnumerable<string> holders)
-{
-    public SealedSegment Segment { get; } = segment;
-
-    public HashSet<string> Holders { get; } = new(holders, StringComparer.Ordinal);
-
-    /// <summary>Whether history holds it (a query node can load it).</summary>
-    public bool Written { get; set; }
-
-    public long Bytes { get; } = segment.Rows.EstimatedBytes + (8L * segment.Timestamps.Length) + segment.DeletedKeys.EstimatedBytes + (8L * segment.DeleteTimestamps.Length);
-}
-
-/// <summary>
-/// A vchannel's data in memory at one moment: its growing segments and the sealed segments kept for a delegator, with
-/// the timestamp the log was applied up to. <paramref name="Watched"/> is false when this recovery keeps nothing for
-/// the delegator (it never watched this one: a new term began since).
-/// </summary>
-internal sealed record VChannelSnapshot(HybridTimestamp Applied, IReadOnlyList<GrowingView> Growing, IReadOnlyList<KeptSegment> Sealed, bool Watched);

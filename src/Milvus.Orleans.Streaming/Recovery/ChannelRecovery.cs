@@ -18,6 +18,7 @@ internal sealed record RecoveryServices(
     SealPolicy Policy,
     BufferBudget Budget,
     RunningRecoveries Running,
+    OpenLogs Logs,
     bool WalEnabled,
     bool RecoveryErrorIgnore,
     IGrainFactory Grains,
@@ -392,11 +393,15 @@ internal sealed partial class ChannelRecovery : IAsyncDisposable
 
     private async Task<long> TruncateAsync(long position, long truncated, CancellationToken stop)
     {
+        // Recovery runs on the silo of its log; a log of another term (or none) is not this recovery's to truncate.
+        if (_services.Logs.Find(PChannel) is not { } log || log.Term != Term)
+        {
+            return truncated;
+        }
+
         try
         {
-            // Not waited for past the stop: a silo shutting down cannot place the WAL grain again, and its disposal of
-            // this loop would otherwise wait out Orleans' response timeout.
-            await _services.Grains.GetGrain<IWalGrain>(PChannel).TruncateAsync(Term, position).WaitAsync(stop).ConfigureAwait(false);
+            await log.TruncateAsync(position).AsTask().WaitAsync(stop).ConfigureAwait(false);
             return position;
         }
         catch (Exception ex) when (!stop.IsCancellationRequested)

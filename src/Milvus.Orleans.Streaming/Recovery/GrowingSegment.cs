@@ -2,6 +2,7 @@ using Milvus.Orleans.Data;
 using Milvus.Orleans.History.Segments;
 using Milvus.Orleans.Messages;
 using Milvus.Orleans.Schema;
+using Milvus.Orleans.Streaming.Reads;
 
 namespace Milvus.Orleans.Streaming.Recovery;
 
@@ -130,6 +131,3 @@ internal sealed class GrowingSegment(SegmentKey key, string vchannel, string pch
         Bytes += keys.EstimatedBytes + (8L * keys.RowCount);
     }
 }
-
-/// <summary>A growing segment as a read sees it: the batches and deletes it held at that moment.</summary>
-internal sealed record GrowingView(SegmentKey Key, IReadOnlyList<(RowBatch Rows, long Ts)> Batches, IReadOnlyList<(FieldColumn Keys, long Ts)> Deletes);

@@ -30,6 +30,7 @@ internal sealed partial class RecoveryGrain(
     ICheckpointStore checkpoints,
     BufferBudget budget,
     RunningRecoveries running,
+    OpenLogs openLogs,
     IOptions<SegmentOptions> segmentOptions,
     IOptions<WalOptions> walOptions,
     ILocalSiloDetails silo,
@@ -59,7 +60,7 @@ internal sealed partial class RecoveryGrain(
                 var older = _recovery;
                 LogStarting(logger, PChannel, term);
                 _recovery = new ChannelRecovery(PChannel, term, durableEnd, new RecoveryServices(
-                    storage, codec, history, checkpoints, new SealPolicy(segmentOptions.Value), budget, running, walOptions.Value.Enable, walOptions.Value.RecoveryErrorIgnore, GrainFactory, time, logger));
+                    storage, codec, history, checkpoints, new SealPolicy(segmentOptions.Value), budget, running, openLogs, walOptions.Value.Enable, walOptions.Value.RecoveryErrorIgnore, GrainFactory, time, logger));
                 DelayDeactivation(Timeout.InfiniteTimeSpan);
                 if (older is not null)
                 {
@@ -99,7 +100,7 @@ internal sealed partial class RecoveryGrain(
     {
         // Usually the log's opening activates this grain through StartAsync. Any other first call (a flush after the
         // grain was migrated or collected while the log stayed open) must not leave the open log without recovery.
-        this.RegisterGrainTimer(ResumeAsync, new GrainTimerCreationOptions(TimeSpan.Zero, Timeout.InfiniteTimeSpan) { Interleave = true });
+        this.RegisterGrainTimer(_ => ResumeAsync(), new GrainTimerCreationOptions(TimeSpan.Zero, Timeout.InfiniteTimeSpan) { Interleave = true });
         return Task.CompletedTask;
     }
 
@@ -114,22 +115,21 @@ internal sealed partial class RecoveryGrain(
 
     private async Task<ChannelRecovery> RunningAsync()
     {
-        await ResumeAsync(CancellationToken.None).ConfigureAwait(true);
+        await ResumeAsync().ConfigureAwait(true);
         return _recovery
             ?? throw new MilvusException(ErrorCode.ChannelNotReady, $"pchannel '{PChannel}' is not being recovered on silo {silo.SiloAddress} yet; retry.");
     }
 
-    /// <summary>On the pchannel's owner, starts recovery in the open log's term if nothing runs yet.</summary>
-    private async Task ResumeAsync(CancellationToken cancellationToken)
+    /// <summary>
+    /// Starts recovery in the term of the pchannel's log open on this silo, if nothing runs yet. A log that is not
+    /// open starts recovery itself when it opens (its WAL grain calls <see cref="StartAsync"/>).
+    /// </summary>
+    private async Task ResumeAsync()
     {
-        if (_recovery is not null || directory.Current?.Binding(PChannel)?.Silo != silo.SiloAddress)
+        if (_recovery is null && openLogs.Find(PChannel) is { } log)
         {
-            return;
+            await StartAsync(log.Term, log.DurableEnd).ConfigureAwait(true);
         }
-
-        // Opening a log that is not open yet starts recovery itself; an open one answers with its term.
-        var state = await GrainFactory.GetGrain<IWalGrain>(PChannel).GetStateAsync().WaitAsync(cancellationToken).ConfigureAwait(true);
-        await StartAsync(state.Term, state.DurableEnd).ConfigureAwait(true);
     }
 
     /// <summary>

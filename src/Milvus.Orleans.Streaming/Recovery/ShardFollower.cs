@@ -4,6 +4,7 @@ using Milvus.Orleans.History.Checkpoints;
 using Milvus.Orleans.History.Segments;
 using Milvus.Orleans.Messages;
 using Milvus.Orleans.Schema;
+using Milvus.Orleans.Streaming.Reads;
 using Milvus.Orleans.Streaming.Streams;
 using Milvus.Orleans.Streaming.Wal;
 using Milvus.Orleans.Wal.Storage;
@@ -26,7 +27,7 @@ internal sealed record FollowerServices(IWalStorage Storage, MessageCodec Codec,
 /// what this follower has read (it fell behind), it stops and says so (<see cref="Behind"/>): its delegator starts a
 /// new one from a newer checkpoint.
 /// </remarks>
-internal sealed partial class ShardFollower : IAsyncDisposable
+internal sealed partial class ShardFollower : IFollowedShard
 {
     private static readonly TimeSpan RetryDelay = TimeSpan.FromMilliseconds(500);
 
@@ -284,12 +285,3 @@ internal sealed partial class ShardFollower : IAsyncDisposable
     [LoggerMessage(Level = LogLevel.Warning, Message = "Follower of {VChannel}: record {Id} is stepped over ({Reason})")]
     private static partial void LogSkipped(ILogger logger, string vchannel, long id, string reason);
 }
-
-/// <summary>Deletes of a followed shard, numbered in the order they were read.</summary>
-internal sealed record FollowedDeletes(long Seq, FieldColumn Keys, long Ts);
-
-/// <summary>
-/// A followed shard at one moment: the log read up to <paramref name="Applied"/>, the rows history does not hold yet
-/// (one view per partition), and the deletes not taken yet.
-/// </summary>
-internal sealed record FollowerSnapshot(HybridTimestamp Applied, IReadOnlyList<GrowingView> Growing, IReadOnlyList<FollowedDeletes> Deletes);

@@ -57,6 +57,9 @@ internal sealed partial class ChannelAppender : IAsyncDisposable
         _loop = Task.Run(RunAsync);
     }
 
+    /// <summary>The pchannel whose log this is.</summary>
+    public string PChannel => _writer.Log;
+
     /// <summary>The owner's term.</summary>
     public long Term => _writer.Term;
 

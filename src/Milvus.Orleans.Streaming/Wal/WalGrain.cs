@@ -24,6 +24,7 @@ internal sealed partial class WalGrain(
     TimestampCache tso,
     BufferBudget budget,
     MessageCodec codec,
+    OpenLogs openLogs,
     ILocalSiloDetails silo,
     IOptions<StreamingOptions> options,
     TimeProvider time,
@@ -88,6 +89,7 @@ internal sealed partial class WalGrain(
     {
         if (_opening is { IsCompletedSuccessfully: true } opened)
         {
+            openLogs.Remove(opened.Result);
             await opened.Result.DisposeAsync().ConfigureAwait(true);
         }
     }
@@ -150,7 +152,9 @@ internal sealed partial class WalGrain(
         }
 
         LogOpened(logger, PChannel, binding.Term, writer.DurableEnd.Value);
-        return new ChannelAppender(writer, tso, budget, codec, floor.First, TimeSpan.FromMilliseconds(options.Value.TimeTickMs), time, logger);
+        var appender = new ChannelAppender(writer, tso, budget, codec, floor.First, TimeSpan.FromMilliseconds(options.Value.TimeTickMs), time, logger);
+        openLogs.Add(appender);
+        return appender;
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "pchannel {PChannel} opened in term {Term} at {DurableEnd}")]

@@ -6,6 +6,7 @@ using Milvus.Orleans.History.Checkpoints;
 using Milvus.Orleans.Streaming.Buffers;
 using Milvus.Orleans.Streaming.Configuration;
 using Milvus.Orleans.Streaming.Recovery;
+using Milvus.Orleans.Streaming.Wal;
 using Milvus.Orleans.Wal;
 using Milvus.Orleans.Wal.Storage;
 
@@ -20,7 +21,7 @@ public sealed class ChannelRecoveryTests
         using var meters = new TestMeterFactory();
         var running = new RunningRecoveries(meters);
         var services = new RecoveryServices(
-            new SilentLog(), null!, null!, new NoCheckpoint(), new SealPolicy(new SegmentOptions()), budget, running,
+            new SilentLog(), null!, null!, new NoCheckpoint(), new SealPolicy(new SegmentOptions()), budget, running, new OpenLogs(),
             WalEnabled: true, RecoveryErrorIgnore: true, null!, TimeProvider.System, NullLogger.Instance);
         var recovery = new ChannelRecovery("mo-rootcoord-dml_0", term: 3, durableEnd: 1_000, services);
 
