@@ -117,9 +117,26 @@ internal sealed class GrowingSegment(SegmentKey key, string vchannel, string pch
         return null;
     }
 
+    /// <summary>
+    /// Rows stay until their segment seals, long after the young collections following their decoding: their vectors
+    /// (most of their bytes) move to the pinned-object heap, which only full collections visit, so young collections
+    /// do not copy them again at every promotion, and the decoded arrays die young.
+    /// </summary>
+    private static RowBatch Tenured(RowBatch rows) =>
+        rows.Columns.Any(c => c.Type == DataType.FloatVector)
+            ? new RowBatch([.. rows.Columns.Select(c => c.Type == DataType.FloatVector ? FieldColumn.FloatVector(c.Name, c.Dimension, Pinned((float[])c.Values)) : c)])
+            : rows;
+
+    private static float[] Pinned(float[] values)
+    {
+        var copy = GC.AllocateUninitializedArray<float>(values.Length, pinned: true);
+        values.CopyTo(copy, 0);
+        return copy;
+    }
+
     private void AddRows(RowBatch rows, long ts)
     {
-        _rows.Add((rows, ts));
+        _rows.Add((Tenured(rows), ts));
         Rows += rows.RowCount;
         Bytes += rows.EstimatedBytes + (8L * rows.RowCount);
     }
