@@ -4,6 +4,7 @@ using Aspire.Hosting.ApplicationModel;
 using Aspire.Hosting.Testing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 using Milvus.Orleans.Client;
 
 namespace Milvus.Orleans.EndToEnd.Tests;
@@ -22,6 +23,8 @@ internal sealed class AppHostRun : IAsyncDisposable
     public const string RootToken = "root:" + RootPassword;
 
     private readonly IHost _clientHost;
+
+    private static bool AllLogs => Environment.GetEnvironmentVariable("MILVUS_TEST_LOGS") == "1";
 
     private AppHostRun(DistributedApplication app, IHost clientHost, string clusterId, string redisConnectionString, string? certificate)
     {
@@ -58,6 +61,7 @@ internal sealed class AppHostRun : IAsyncDisposable
                 $"--Parameters:milvus-root-password={RootPassword}", $"--Tls={tls}",
             ],
             cancellationToken);
+        QuietResources(builder);
         var app = await builder.BuildAsync(cancellationToken);
         await app.StartAsync(cancellationToken);
         await app.ResourceNotifications.WaitForResourceHealthyAsync(Silo, cancellationToken);
@@ -69,10 +73,34 @@ internal sealed class AppHostRun : IAsyncDisposable
         return new AppHostRun(app, clientHost, clusterId, redis, certificate);
     }
 
+    /// <summary>
+    /// A failed test prints its whole output and CI keeps only the tail: the silos, Azurite and the run's clients log
+    /// warnings and errors only, so a failure's message stays in sight. <c>MILVUS_TEST_LOGS=1</c> keeps everything.
+    /// </summary>
+    private static void QuietResources(IDistributedApplicationTestingBuilder builder)
+    {
+        if (AllLogs)
+        {
+            return;
+        }
+
+        foreach (var silo in builder.Resources.OfType<ProjectResource>().Where(r => r.Name == Silo))
+        {
+            builder.CreateResourceBuilder(silo).WithEnvironment("Logging__LogLevel__Default", "Warning");
+        }
+
+        builder.Services.AddLogging(logging => logging.AddFilter("Milvus.Orleans.AppHost.Resources.azurite", LogLevel.Warning));
+    }
+
     /// <summary>A client host of the run's cluster with <paramref name="token"/> and <paramref name="certificate"/>.</summary>
     public static async Task<IHost> StartClientAsync(string redis, string clusterId, string? token, string? certificate, CancellationToken cancellationToken)
     {
         var clientBuilder = Host.CreateApplicationBuilder();
+        if (!AllLogs)
+        {
+            clientBuilder.Logging.SetMinimumLevel(LogLevel.Warning);
+        }
+
         clientBuilder.AddMilvusClient(options =>
         {
             options.RedisConnectionString = redis;

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Diagnostics;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Milvus.Orleans.Client;
@@ -61,6 +62,7 @@ public sealed class SiloKillTests
             var acknowledged = new ConcurrentBag<long>();
             var failed = 0;
             var nextKey = 0L;
+            var longestInsertMs = 0L;
             var killing = true;
             var writers = Enumerable.Range(0, 4).Select(_ => Task.Run(async () =>
             {
@@ -68,6 +70,7 @@ public sealed class SiloKillTests
                 {
                     var first = Interlocked.Add(ref nextKey, BatchRows) - BatchRows;
                     var keys = Enumerable.Range(0, BatchRows).Select(i => first + i).ToArray();
+                    var started = Stopwatch.GetTimestamp();
                     try
                     {
                         await client.InsertAsync("killed", new RowBatch([FieldColumn.Int64("id", keys), FieldColumn.FloatVector("vec", Dimension, new float[BatchRows * Dimension])]), cancellationToken: ct);
@@ -81,15 +84,25 @@ public sealed class SiloKillTests
                         // Not acknowledged: it may or may not be in history, but at most once.
                         Interlocked.Increment(ref failed);
                     }
+
+                    var tookMs = (long)Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+                    for (var longest = Interlocked.Read(ref longestInsertMs); tookMs > longest; longest = Interlocked.Read(ref longestInsertMs))
+                    {
+                        Interlocked.CompareExchange(ref longestInsertMs, tookMs, longest);
+                    }
                 }
             }, ct)).ToArray();
 
             // A count of kills, not a time window: a loaded machine restarts silos slower, and must still see every kill.
+            var perPeriod = new List<int>();
+            var killedOutputs = new List<string>();
             for (var kills = 0; kills < Kills; kills++)
             {
                 await Task.Delay(KillEvery, ct);
+                perPeriod.Add(acknowledged.Count - perPeriod.Sum());
                 var victim = silos[kills % silos.Count];
                 victim.Kill();
+                killedOutputs.Add(victim.Output);
                 silos.Remove(victim);
                 victim.Dispose();
                 silos.Add(StartSilo());
@@ -99,10 +112,15 @@ public sealed class SiloKillTests
             Volatile.Write(ref killing, false);
 
             await Task.WhenAll(writers);
+            perPeriod.Add(acknowledged.Count - perPeriod.Sum());
+            TestContext.Current.TestOutputHelper?.WriteLine(
+                $"rows acknowledged per period: {string.Join(", ", perPeriod)}; {failed} inserts failed; longest insert {longestInsertMs} ms");
             await TransientRetry.RunAsync(() => client.FlushAsync(ct), TimeSpan.FromSeconds(120), TimeProvider.System, ct);
             var history = await HistoryContents.ReadAsync(azurite.Service.GetBlobContainerClient("history"), info, ct);
 
-            Assert.True(acknowledged.Count >= 5_000, $"only {acknowledged.Count} rows acknowledged, {failed} inserts failed");
+            Assert.True(
+                acknowledged.Count >= 5_000,
+                $"only {acknowledged.Count} rows acknowledged, {failed} inserts failed; the silos' last warnings:{Environment.NewLine}{LastWarnings([.. killedOutputs, .. silos.Select(s => s.Output)])}");
             var counts = history.LiveKeys.CountBy(k => k).ToDictionary();
             Assert.Equal([], counts.Where(c => c.Value > 1).Select(c => c.Key).Order());
             Assert.Equal([], acknowledged.Where(k => !counts.ContainsKey(k)).Order());
@@ -126,5 +144,19 @@ public sealed class SiloKillTests
                 silo.Dispose();
             }
         }
+    }
+
+    /// <summary>The last warnings and errors (with the line after each) of each silo's output, in the order the silos started, for a failure's message.</summary>
+    private static string LastWarnings(IEnumerable<string> outputs)
+    {
+        var lines = outputs.SelectMany((output, silo) =>
+        {
+            var outputLines = output.Split('\n');
+            return outputLines.Select((line, i) => (line, i))
+                .Where(l => l.line.Contains("warn:", StringComparison.Ordinal) || l.line.Contains("fail:", StringComparison.Ordinal))
+                .Select(l => $"silo {silo}: {l.line.Trim()} {(l.i + 1 < outputLines.Length ? outputLines[l.i + 1].Trim() : string.Empty)}")
+                .TakeLast(6);
+        });
+        return string.Join(Environment.NewLine, lines);
     }
 }
