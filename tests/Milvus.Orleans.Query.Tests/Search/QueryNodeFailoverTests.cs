@@ -2,10 +2,15 @@ using Milvus.Orleans.Testing;
 
 namespace Milvus.Orleans.Query.Tests.Search;
 
-/// <summary>A silo holding a query node dies while clients search: searches go on (retried), and match after the segments move.</summary>
+/// <summary>
+/// A silo holding a query node dies while clients search: every answer matches the oracle, and the searches get their
+/// pace back once the segments moved (within a bound).
+/// </summary>
 public sealed class QueryNodeFailoverTests : IAsyncLifetime
 {
     private const int Dimension = 8;
+    private static readonly TimeSpan Window = TimeSpan.FromSeconds(2);
+    private static readonly TimeSpan RecoveryBound = TimeSpan.FromSeconds(30);
     private InProcessMilvusCluster _cluster = null!;
 
     public async ValueTask InitializeAsync() => _cluster = await InProcessMilvusCluster.StartAsync(
@@ -28,14 +33,23 @@ public sealed class QueryNodeFailoverTests : IAsyncLifetime
         await Task.Delay(TimeSpan.FromSeconds(2), ct);
         var beforeKill = loop.Searches;
         await _cluster.Cluster.KillSiloAsync(_cluster.Cluster.Silos[1], ct);
+        // The segments move (the kill detected, the delegators sending them to the nodes left); then searches per 2 s
+        // until one window has its pace back: how long the move takes depends on the machine's load, so it is bounded.
         await Task.Delay(TimeSpan.FromSeconds(8), ct);
-        var afterKill = loop.Searches;
-        await Task.Delay(TimeSpan.FromSeconds(2), ct);
+        var windows = new List<int>();
+        for (var elapsed = TimeSpan.Zero; elapsed < RecoveryBound && (windows.Count == 0 || windows[^1] <= 10); elapsed += Window)
+        {
+            var start = loop.Searches;
+            await Task.Delay(Window, ct);
+            windows.Add(loop.Searches - start);
+        }
+
         await loop.StopAsync();
+        TestContext.Current.TestOutputHelper?.WriteLine($"searches before the kill (2 s): {beforeKill}; per 2 s from 8 s after it: {string.Join(", ", windows)}");
 
         Assert.Empty(loop.Mismatches);
         Assert.True(beforeKill > 10, $"{beforeKill} searches before the kill");
-        Assert.True(loop.Searches - afterKill > 10, $"{loop.Searches - afterKill} searches in the last 2 s, after the segments moved");
+        Assert.True(windows[^1] > 10, $"searches per 2 s from 8 s after the kill: {string.Join(", ", windows)}; never more than 10 within {RecoveryBound.TotalSeconds} s more");
         Assert.Equal(loop.Expected, await loop.SearchAllAsync(client, "failover", ct));
     }
 }
