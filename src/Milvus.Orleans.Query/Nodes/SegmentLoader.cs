@@ -137,20 +137,39 @@ internal sealed partial class SegmentLoader(IHistoryStore history, IOptions<Quer
             {
                 return HnswGraph.Load(path, readers: Environment.ProcessorCount);
             }
+        }
+        finally
+        {
+            File.Delete(path);
+        }
 
-            var clock = Stopwatch.StartNew();
-            // On every core: the segment is searched exactly, and slowly, until its graph is ready.
-            var index = await Task.Factory.StartNew(
-                () => HnswGraph.Build(
-                    block.Vectors(field.Name), field.Dimension, Metric(field.Metric), settings.HnswM, settings.HnswEfConstruction, threads: Environment.ProcessorCount, readers: Environment.ProcessorCount),
-                CancellationToken.None,
-                TaskCreationOptions.LongRunning,
-                TaskScheduler.Default).ConfigureAwait(false);
-            QueryMetrics.IndexBuild.Record(
-                clock.Elapsed.TotalSeconds, new KeyValuePair<string, object?>("milvus.collection", key.CollectionId), new KeyValuePair<string, object?>("milvus.segment", key.SegmentId));
+        var clock = Stopwatch.StartNew();
+        // On every core: the segment is searched exactly, and slowly, until its graph is ready.
+        var index = await Task.Factory.StartNew(
+            () => HnswGraph.Build(
+                block.Vectors(field.Name), field.Dimension, Metric(field.Metric), settings.HnswM, settings.HnswEfConstruction, threads: Environment.ProcessorCount, readers: Environment.ProcessorCount),
+            CancellationToken.None,
+            TaskCreationOptions.LongRunning,
+            TaskScheduler.Default).ConfigureAwait(false);
+        QueryMetrics.IndexBuild.Record(
+            clock.Elapsed.TotalSeconds, new KeyValuePair<string, object?>("milvus.collection", key.CollectionId), new KeyValuePair<string, object?>("milvus.segment", key.SegmentId));
+        // Searched from now on; stored beside the segment meanwhile, for the next node that loads it.
+        _ = Task.Run(() => StoreAsync(key, name, index, path));
+        return index;
+    }
+
+    /// <summary>Stores a built graph beside its segment; a graph released meanwhile is not stored (its save fails).</summary>
+    private async Task StoreAsync(SegmentKey key, string name, HnswGraph index, string path)
+    {
+        try
+        {
             index.Save(path);
             await history.WriteIndexAsync(key, name, path, CancellationToken.None).ConfigureAwait(false);
-            return index;
+        }
+        catch (Exception ex)
+        {
+            // The next node to load the segment builds the graph again.
+            LogStoreFailed(logger, key.SegmentId, ex);
         }
         finally
         {
@@ -170,6 +189,9 @@ internal sealed partial class SegmentLoader(IHistoryStore history, IOptions<Quer
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Segment {SegmentId} of {VChannel}: {Indexes} HNSW graphs ready in {Ms:F0} ms")]
     private static partial void LogIndexed(ILogger logger, string vchannel, long segmentId, int indexes, double ms);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Segment {SegmentId}: storing its HNSW graph beside it failed")]
+    private static partial void LogStoreFailed(ILogger logger, long segmentId, Exception exception);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Segment {SegmentId} of {VChannel}: no HNSW graph; it is searched exactly")]
     private static partial void LogIndexFailed(ILogger logger, string vchannel, long segmentId, Exception exception);
