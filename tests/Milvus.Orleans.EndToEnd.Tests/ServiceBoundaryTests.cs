@@ -90,10 +90,10 @@ public sealed class ServiceBoundaryTests(ServiceBoundaryTests.SecuredAppHost hos
         var term = (await wal.GetStateAsync()).Term;
         var before = LogFiles();
 
-        var truncate = await Assert.ThrowsAsync<MilvusException>(() => wal.TruncateAsync(term, long.MaxValue));
+        var release = await Assert.ThrowsAsync<MilvusException>(() => wal.ReleaseAsync(term + 1));
         var append = await Assert.ThrowsAsync<MilvusException>(() => wal.AppendAsync([new WalMessage(MessageKind.Delete, host.VChannel, host.CollectionId, null, Keys: PrimaryKeys.Of(1L))]));
 
-        Assert.Equal((ErrorCode.PermissionDenied, "IWalGrain.TruncateAsync is not for clients: only the service's silos call it."), (truncate.Code, truncate.Message));
+        Assert.Equal((ErrorCode.PermissionDenied, "IWalGrain.ReleaseAsync is not for clients: only the service's silos call it."), (release.Code, release.Message));
         Assert.Equal((ErrorCode.PermissionDenied, "IWalGrain.AppendAsync is not for clients: only the service's silos call it."), (append.Code, append.Message));
         Assert.Equal(before, LogFiles());
         Assert.Equal(Rows, await host.Run.Client.CountAsync("guarded", consistency: Query.ConsistencyLevel.Strong, cancellationToken: ct));

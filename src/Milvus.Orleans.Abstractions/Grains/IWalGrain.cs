@@ -31,12 +31,6 @@ public interface IWalGrain : IGrainWithStringKey
     /// <summary>The coordinator moved the pchannel to <paramref name="term"/>: an older owner stops and deactivates.</summary>
     Task ReleaseAsync(long term);
 
-    /// <summary>
-    /// Removes the log before <paramref name="position"/> (whole segments only), which history holds: called by the
-    /// pchannel's <see cref="IRecoveryGrain"/> after a checkpoint, and ignored unless the log is open in <paramref name="term"/>.
-    /// </summary>
-    Task TruncateAsync(long term, long position);
-
     /// <summary>The owner's term, last confirmed id and last time tick.</summary>
     [ClientFacing]
     Task<WalChannelState> GetStateAsync();

@@ -71,14 +71,6 @@ internal sealed partial class WalGrain(
         await Recovery.ReleaseAsync(term).ConfigureAwait(true);
     }
 
-    public async Task TruncateAsync(long term, long position)
-    {
-        if (_opening is { IsCompletedSuccessfully: true } opened && opened.Result.Term == term)
-        {
-            await opened.Result.TruncateAsync(position).ConfigureAwait(true);
-        }
-    }
-
     public async Task<WalChannelState> GetStateAsync()
     {
         var appender = await OpenAsync().ConfigureAwait(true);
