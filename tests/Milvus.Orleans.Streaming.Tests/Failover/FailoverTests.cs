@@ -114,6 +114,9 @@ public class FailoverTests : ClusterTests
         }
 
         await Task.Delay(TimeSpan.FromSeconds(1), ct);
+        // Ticks come once a pchannel is idle: with the writers done, every subscriber gets one (later on a loaded machine).
+        await Poll.UntilAsync(
+            () => Task.FromResult(delivered.Values.All(d => d.Any(m => m.Message.Kind == MessageKind.TimeTick))), all => all, TimeSpan.FromSeconds(15), ct);
         await stopSubscribers.CancelAsync();
         await Task.WhenAll(subscribers.Select(s => s.ContinueWith(_ => { }, TaskScheduler.Default)));
         await stopSampling.CancelAsync();
