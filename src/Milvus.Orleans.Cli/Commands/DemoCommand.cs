@@ -11,12 +11,22 @@ namespace Milvus.Orleans.Cli.Commands;
 /// <summary>
 /// <c>demo</c>: what the AppHost's demo resource runs. Creates collection <c>demo</c> (again, if an earlier demo made
 /// it; one made otherwise is left alone), ingests clustered 128-d vectors from a fixed seed with progress, flushes,
-/// loads, searches, and prints recall@10 against brute force and the timings.
+/// loads, searches, and prints recall@10 against brute force and the timings. It ingests as a bulk loader should, with
+/// several batches in flight, and searches one at a time (the latency a caller sees) and then from several searchers
+/// at once (what the service answers per second).
 /// </summary>
 internal static class DemoCommand
 {
     private const int Dimension = 128;
     private const int TopK = 10;
+    private const int BatchRows = 1_000;
+
+    /// <summary>Insert batches in flight while ingesting.</summary>
+    private const int IngestLanes = 4;
+
+    /// <summary>Concurrent searchers of the throughput phase, each searching every query vector this many rounds.</summary>
+    private const int Searchers = 8;
+    private const int SearchRounds = 2;
 
     /// <summary>The description the demo gives its collection: the mark that lets a later demo drop it.</summary>
     private const string Mark = "Made by milvus-orleans demo; the next demo drops and makes it again.";
@@ -55,16 +65,17 @@ internal static class DemoCommand
         Console.WriteLine($"demo: {rowCount:N0} clustered {Dimension}-d vectors into collection '{collection}' (2 shards, L2)");
 
         var clock = Stopwatch.StartNew();
-        await ProgressReport.RunAsync("ingest", rowCount, async report =>
-        {
-            for (var start = 0; start < rowCount; start += 1_000)
+        await ProgressReport.RunAsync("ingest", rowCount, report => Parallel.ForEachAsync(
+            Enumerable.Range(0, (rowCount + BatchRows - 1) / BatchRows),
+            new ParallelOptions { MaxDegreeOfParallelism = IngestLanes, CancellationToken = cancellationToken },
+            async (batch, token) =>
             {
-                var count = Math.Min(1_000, rowCount - start);
+                var start = batch * BatchRows;
+                var count = Math.Min(BatchRows, rowCount - start);
                 var keys = Enumerable.Range(start, count).Select(i => (long)i).ToArray();
-                await client.InsertAsync(collection, new RowBatch([FieldColumn.Int64("id", keys), FieldColumn.FloatVector("vec", Dimension, vectors[(start * Dimension)..((start + count) * Dimension)])]), cancellationToken: cancellationToken);
+                await client.InsertAsync(collection, new RowBatch([FieldColumn.Int64("id", keys), FieldColumn.FloatVector("vec", Dimension, vectors[(start * Dimension)..((start + count) * Dimension)])]), cancellationToken: token);
                 report(count);
-            }
-        });
+            }));
         var ingest = clock.Elapsed;
         clock.Restart();
         await client.FlushAsync(collection, cancellationToken);
@@ -82,9 +93,23 @@ internal static class DemoCommand
         }
 
         var search = clock.Elapsed;
+        clock.Restart();
+        await Parallel.ForEachAsync(
+            Enumerable.Range(0, Searchers),
+            new ParallelOptions { MaxDegreeOfParallelism = Searchers, CancellationToken = cancellationToken },
+            async (searcher, token) =>
+            {
+                for (var i = 0; i < queryCount * SearchRounds; i++)
+                {
+                    await client.SearchAsync(collection, [queries[(i + searcher) % queryCount]], TopK, cancellationToken: token);
+                }
+            });
+        var concurrent = clock.Elapsed;
+        var searched = Searchers * queryCount * SearchRounds;
         var recall = hits.Zip(queries).Average(p => p.First.Intersect(Exact(vectors, p.Second)).Count() / (double)TopK);
-        Console.WriteLine($"demo: ingest {ingest.TotalSeconds:0.0} s ({rowCount / ingest.TotalSeconds:N0} rows/s), flush {flush.TotalMilliseconds:N0} ms, load with HNSW build {load.TotalSeconds:0.0} s");
-        Console.WriteLine($"demo: {queryCount} searches in {search.TotalMilliseconds:N0} ms ({search.TotalMilliseconds / queryCount:0.00} ms each), recall@{TopK} {recall:0.000} against brute force");
+        Console.WriteLine($"demo: ingest {ingest.TotalSeconds:0.0} s ({rowCount / ingest.TotalSeconds:N0} rows/s, {IngestLanes} batches of {BatchRows:N0} in flight), flush {flush.TotalMilliseconds:N0} ms, load with HNSW build {load.TotalSeconds:0.0} s");
+        Console.WriteLine($"demo: {queryCount} searches one at a time in {search.TotalMilliseconds:N0} ms ({search.TotalMilliseconds / queryCount:0.00} ms each), recall@{TopK} {recall:0.000} against brute force");
+        Console.WriteLine($"demo: {searched:N0} searches from {Searchers} searchers at once in {concurrent.TotalMilliseconds:N0} ms ({searched / concurrent.TotalSeconds:N0} searches/s)");
     }
 
     private static long[] Exact(float[] vectors, float[] query)
