@@ -90,7 +90,7 @@ internal sealed partial class ChannelDirectory(IGrainFactory grains, ILocalSiloD
     {
         foreach (var binding in after.Channels.Where(c => c.Silo == silo.SiloAddress && before?.Binding(c.PChannel) != c))
         {
-            _ = OpenAsync(binding);
+            AsSilo(() => OpenAsync(binding));
         }
     }
 
@@ -98,10 +98,12 @@ internal sealed partial class ChannelDirectory(IGrainFactory grains, ILocalSiloD
     {
         foreach (var binding in after.Channels.Where(c => c.Silo != silo.SiloAddress && before?.Binding(c.PChannel)?.Silo == silo.SiloAddress))
         {
-            // Off the caller's grain context: the release is the silo's call, whichever grain refreshed the topology.
-            _ = Task.Run(() => ReleaseAsync(binding), CancellationToken.None);
+            AsSilo(() => ReleaseAsync(binding));
         }
     }
+
+    /// <summary>Runs <paramref name="call"/> off the caller's grain context: the silo's call, whichever grain refreshed the topology.</summary>
+    private static void AsSilo(Func<Task> call) => _ = Task.Run(call, CancellationToken.None);
 
     private async Task ReleaseAsync(ChannelBinding binding)
     {
