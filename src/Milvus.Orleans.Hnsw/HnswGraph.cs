@@ -22,6 +22,9 @@ public enum HnswMetric
 /// </summary>
 public sealed class HnswGraph : IDisposable
 {
+    /// <summary>Checks for rows a concurrent build stranded, at most this many times.</summary>
+    private const int MaxReconnectPasses = 4;
+
     private readonly GraphHandle _handle;
 
     /// <summary>The graph has one search context per reader; a search beyond that waits for one.</summary>
@@ -32,6 +35,12 @@ public sealed class HnswGraph : IDisposable
         _handle = handle;
         _searchers = new SemaphoreSlim(readers, readers);
     }
+
+    /// <summary>
+    /// Rows a concurrent build left unreachable from the graph's entry point (USearch issue 735: a row linked only
+    /// to a neighbour still being linked itself), found by one search as broad as the graph and added again alone.
+    /// </summary>
+    public int Reconnected { get; private set; }
 
     /// <summary>Rows in the graph.</summary>
     public long Count
@@ -68,7 +77,12 @@ public sealed class HnswGraph : IDisposable
             UsearchNative.Reserve(graph._handle, (nuint)rows, out var error);
             UsearchNative.Check(error, $"reserve {rows} rows");
             graph.SetThreads(threads, readers);
-            graph.AddAll(vectors, dimension, rows, threads, cancellationToken);
+            OnThreads(rows, threads, row => graph.Add(row, vectors.AsSpan(row * dimension, dimension)), cancellationToken);
+            if (threads > 1)
+            {
+                graph.Reconnected = graph.Reconnect(vectors, dimension, rows, cancellationToken);
+            }
+
             return graph;
         }
         catch
@@ -149,10 +163,11 @@ public sealed class HnswGraph : IDisposable
     }
 
     /// <summary>
-    /// Adds every row on <paramref name="threads"/> threads of its own, each taking the next row: not the thread pool's,
-    /// which a build of many seconds on every core would starve of the threads that serve the silo's requests.
+    /// Runs <paramref name="work"/> for every row on <paramref name="threads"/> threads of its own, each taking the next
+    /// row: not the thread pool's, which a build of many seconds on every core would starve of the threads that serve
+    /// the silo's requests.
     /// </summary>
-    private void AddAll(float[] vectors, int dimension, int rows, int threads, CancellationToken cancellationToken)
+    private static void OnThreads(int rows, int threads, Action<int> work, CancellationToken cancellationToken)
     {
         var next = -1;
         Exception? failure = null;
@@ -163,7 +178,7 @@ public sealed class HnswGraph : IDisposable
                 for (var row = Interlocked.Increment(ref next); row < rows && Volatile.Read(ref failure) is null; row = Interlocked.Increment(ref next))
                 {
                     cancellationToken.ThrowIfCancellationRequested();
-                    Add(row, vectors.AsSpan(row * dimension, dimension));
+                    work(row);
                 }
             }
             catch (Exception ex)
@@ -185,6 +200,68 @@ public sealed class HnswGraph : IDisposable
         {
             System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(failure);
         }
+    }
+
+    /// <summary>
+    /// Finds the rows a search cannot reach (one search as broad as the graph visits every row reachable from the
+    /// entry point) and adds each again alone, so it is linked as a serial build links it; a re-add can in turn strand
+    /// another row, so it checks again. Returns how many rows it added again.
+    /// </summary>
+    private int Reconnect(float[] vectors, int dimension, int rows, CancellationToken cancellationToken)
+    {
+        var reconnected = 0;
+        for (var pass = 0; pass < MaxReconnectPasses; pass++)
+        {
+            var stranded = Unreached(vectors.AsSpan(0, dimension), rows);
+            if (stranded.Count == 0)
+            {
+                break;
+            }
+
+            foreach (var row in stranded)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                UsearchNative.Remove(_handle, (ulong)row, out var error);
+                UsearchNative.Check(error, $"remove row {row}");
+                Add(row, vectors.AsSpan(row * dimension, dimension));
+            }
+
+            reconnected += stranded.Count;
+        }
+
+        return reconnected;
+    }
+
+    /// <summary>The rows one search of breadth <paramref name="rows"/> from <paramref name="query"/> does not reach.</summary>
+    private unsafe List<int> Unreached(ReadOnlySpan<float> query, int rows)
+    {
+        var keys = new ulong[rows];
+        var distances = new float[rows];
+        nuint found;
+        fixed (float* vector = query)
+        fixed (ulong* reached = keys)
+        fixed (float* scores = distances)
+        {
+            found = UsearchNative.Search(_handle.DangerousGetHandle(), vector, UsearchNative.Float32, (nuint)rows, reached, scores, out var error);
+            UsearchNative.Check(error, "search the whole graph");
+        }
+
+        var seen = new bool[rows];
+        foreach (var key in keys.AsSpan(0, (int)found))
+        {
+            seen[(int)key] = true;
+        }
+
+        var stranded = new List<int>();
+        for (var row = 0; row < rows; row++)
+        {
+            if (!seen[row])
+            {
+                stranded.Add(row);
+            }
+        }
+
+        return stranded;
     }
 
     private unsafe void Add(int row, ReadOnlySpan<float> vector)

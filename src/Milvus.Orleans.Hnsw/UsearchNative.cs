@@ -51,6 +51,9 @@ internal static partial class UsearchNative
     [LibraryImport(Library, EntryPoint = "usearch_change_threads_search")]
     public static partial void ChangeThreadsSearch(GraphHandle index, nuint threads, out nint error);
 
+    [LibraryImport(Library, EntryPoint = "usearch_remove")]
+    public static partial nuint Remove(GraphHandle index, ulong key, out nint error);
+
     [LibraryImport(Library, EntryPoint = "usearch_add")]
     public static unsafe partial void Add(GraphHandle index, ulong key, float* vector, uint scalarKind, out nint error);
 

@@ -103,11 +103,14 @@ internal sealed partial class SegmentLoader(IHistoryStore history, IOptions<Quer
     {
         var clock = Stopwatch.StartNew();
         var indexes = new Dictionary<string, HnswGraph>(StringComparer.Ordinal);
+        var reconnected = 0;
         try
         {
             foreach (var field in schema.Fields.Where(f => f.Type == DataType.FloatVector))
             {
-                indexes[field.Name] = await IndexAsync(key, segment.Block, field).ConfigureAwait(false);
+                var index = await IndexAsync(key, segment.Block, field).ConfigureAwait(false);
+                indexes[field.Name] = index;
+                reconnected += index.Reconnected;
             }
         }
         catch (Exception ex)
@@ -123,7 +126,7 @@ internal sealed partial class SegmentLoader(IHistoryStore history, IOptions<Quer
         }
 
         segment.Ready(indexes);
-        LogIndexed(logger, vchannel, key.SegmentId, indexes.Count, clock.Elapsed.TotalMilliseconds);
+        LogIndexed(logger, vchannel, key.SegmentId, indexes.Count, clock.Elapsed.TotalMilliseconds, reconnected);
     }
 
     private async Task<HnswGraph> IndexAsync(SegmentKey key, RowBlock block, FieldSchema field)
@@ -187,8 +190,8 @@ internal sealed partial class SegmentLoader(IHistoryStore history, IOptions<Quer
     [LoggerMessage(Level = LogLevel.Information, Message = "Loaded segment {SegmentId} of {VChannel} ({Rows} rows) in {Ms:F0} ms")]
     private static partial void LogLoaded(ILogger logger, string vchannel, long segmentId, int rows, double ms);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Segment {SegmentId} of {VChannel}: {Indexes} HNSW graphs ready in {Ms:F0} ms")]
-    private static partial void LogIndexed(ILogger logger, string vchannel, long segmentId, int indexes, double ms);
+    [LoggerMessage(Level = LogLevel.Information, Message = "Segment {SegmentId} of {VChannel}: {Indexes} HNSW graphs ready in {Ms:F0} ms ({Reconnected} rows the concurrent build stranded, linked again)")]
+    private static partial void LogIndexed(ILogger logger, string vchannel, long segmentId, int indexes, double ms, int reconnected);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Segment {SegmentId}: storing its HNSW graph beside it failed")]
     private static partial void LogStoreFailed(ILogger logger, long segmentId, Exception exception);

@@ -20,6 +20,33 @@ public sealed class HnswGraphTests
         Assert.InRange(selfFound, Rows * 99 / 100, Rows);
     }
 
+    /// <summary>
+    /// Concurrent adds in USearch can strand a row (stored, but linked to by no other): a search as broad as the
+    /// graph then misses it. Without a repair, most of these builds strand rows; each must leave every row reachable
+    /// from every query.
+    /// </summary>
+    [Fact]
+    public void Build_OnTwoThreads_LeavesEveryRowReachableByASearchAsBroadAsTheGraph()
+    {
+        const int rows = 500;
+        const int dimension = 8;
+        var random = new Random(41);
+        var vectors = Enumerable.Range(0, rows * dimension).Select(_ => random.NextSingle()).ToArray();
+        var reached = new List<int>();
+        for (var build = 0; build < 40; build++)
+        {
+            using var graph = HnswGraph.Build(vectors, dimension, HnswMetric.L2Squared, connectivity: 16, expansionAdd: 128, threads: 2, readers: 2, TestContext.Current.CancellationToken);
+            using var reader = graph.Read();
+            for (var q = 0; q < 4; q++)
+            {
+                float[] query = [.. Enumerable.Range(0, dimension).Select(_ => random.NextSingle())];
+                reached.Add(reader.Nearest(query, new ulong[2 * rows]));
+            }
+        }
+
+        Assert.All(reached, count => Assert.Equal(rows, count));
+    }
+
     [Fact]
     public void Nearest_FromMoreThreadsThanTheGraphHasReaders_AnswersEachAsASingleReaderWould()
     {
