@@ -14,7 +14,7 @@ public sealed class EmbeddedGarnet : IDisposable
     public EmbeddedGarnet()
     {
         Port = LoopbackPorts.Free();
-        _server = new GarnetServer(["--bind", "127.0.0.1", "--port", Port.ToString(CultureInfo.InvariantCulture), "--lua"]);
+        _server = new GarnetServer(["--bind", "127.0.0.1", "--port", Port.ToString(CultureInfo.InvariantCulture), "--lua", "-q"]);
         _server.Start();
     }
 
