@@ -46,6 +46,9 @@ public sealed class InProcessMilvusCluster : IAsyncDisposable
         _services = services;
     }
 
+    /// <summary>What the silos logged lately (ours from Information, every warning).</summary>
+    public RecentLog Log { get; } = new();
+
     /// <summary>The Orleans test cluster.</summary>
     public InProcessTestCluster Cluster { get; private set; } = null!;
 
@@ -147,6 +150,7 @@ public sealed class InProcessMilvusCluster : IAsyncDisposable
         var redis = ConfigurationOptions.Parse(_garnet.ConnectionString);
         var builder = new InProcessTestClusterBuilder(_silos);
         builder.Options.ServiceId = _serviceId;
+        builder.ConfigureSiloHost((_, host) => Log.AddTo(host.Logging));
         if (Environment.GetEnvironmentVariable("MILVUS_TEST_LOGS") == "1")
         {
             // Diagnosing a failing run: every silo's log on the console, ours at Debug.

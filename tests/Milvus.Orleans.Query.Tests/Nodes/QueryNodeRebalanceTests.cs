@@ -25,7 +25,7 @@ public sealed class QueryNodeRebalanceTests : IAsyncLifetime
         await client.LoadCollectionAsync("joining", ct);
         var first = _cluster.Cluster.Silos[0].SiloAddress;
         var before = await NodeSilosAsync();
-        var loop = OracleSearchLoop.Start(client, "joining", live, Dimension, random);
+        var loop = OracleSearchLoop.Start(_cluster, "joining", live, Dimension, random);
 
         var joined = (await _cluster.Cluster.StartAdditionalSiloAsync()).SiloAddress;
         var after = await Poll.UntilAsync(NodeSilosAsync, nodes => nodes.GetValueOrDefault(1) == joined, TimeSpan.FromSeconds(60), ct);

@@ -18,9 +18,10 @@ internal sealed class OracleSearchLoop
     private readonly Task _loop;
     private int _searches;
     private TimeSpan _longest;
+    private DateTimeOffset _longestStarted;
     private bool _stopped;
 
-    private OracleSearchLoop(MilvusClient client, string collection, float[][] queries, long[][] expected)
+    private OracleSearchLoop(MilvusClient client, RecentLog log, string collection, float[][] queries, long[][] expected)
     {
         Queries = queries;
         Expected = expected;
@@ -30,12 +31,25 @@ internal sealed class OracleSearchLoop
                 for (var i = 0; !Volatile.Read(ref _stopped); i++)
                 {
                     var q = i % queries.Length;
+                    var startedAt = TimeProvider.System.GetUtcNow();
                     var started = Stopwatch.GetTimestamp();
-                    var hits = await client.SearchAsync(collection, [queries[q]], TopK, cancellationToken: CancellationToken.None);
+                    IReadOnlyList<SearchHits> hits;
+                    try
+                    {
+                        hits = await client.SearchAsync(collection, [queries[q]], TopK, cancellationToken: CancellationToken.None);
+                    }
+                    catch (MilvusException ex)
+                    {
+                        var failedAfter = Stopwatch.GetElapsedTime(started);
+                        throw new InvalidOperationException(
+                            $"Search {i} failed after {failedAfter.TotalMilliseconds:F0} ms: {ex.Message}\nThe silos' log meanwhile:\n{string.Join('\n', log.Between(startedAt, startedAt + failedAfter, limit: 80))}",
+                            ex);
+                    }
+
                     var took = Stopwatch.GetElapsedTime(started);
                     if (took > _longest)
                     {
-                        _longest = took;
+                        (_longest, _longestStarted) = (took, startedAt);
                     }
 
                     var keys = (long[])hits[0].Rows.Column("id")!.Values;
@@ -61,6 +75,9 @@ internal sealed class OracleSearchLoop
 
     /// <summary>The longest a search took (read after <see cref="StopAsync"/>).</summary>
     public TimeSpan Longest => _longest;
+
+    /// <summary>When the longest search started (read after <see cref="StopAsync"/>).</summary>
+    public DateTimeOffset LongestStarted => _longestStarted;
 
     /// <summary>The answers that differed from the oracle.</summary>
     public IReadOnlyCollection<string> Mismatches => _mismatches;
@@ -90,12 +107,12 @@ internal sealed class OracleSearchLoop
         return live;
     }
 
-    /// <summary>Starts searching 20 random queries over <paramref name="live"/> in turn.</summary>
-    public static OracleSearchLoop Start(MilvusClient client, string collection, IReadOnlyDictionary<long, float[]> live, int dimension, Random random)
+    /// <summary>Starts searching 20 random queries over <paramref name="live"/> in turn, with the cluster's SDK client.</summary>
+    public static OracleSearchLoop Start(InProcessMilvusCluster cluster, string collection, IReadOnlyDictionary<long, float[]> live, int dimension, Random random)
     {
         var queries = Enumerable.Range(0, 20).Select(_ => Enumerable.Range(0, dimension).Select(_ => random.NextSingle()).ToArray()).ToArray();
         var expected = queries.Select(q => SearchOracle.Nearest(live, q, MetricType.L2, TopK).Select(e => e.Key).ToArray()).ToArray();
-        return new OracleSearchLoop(client, collection, queries, expected);
+        return new OracleSearchLoop(cluster.Client, cluster.Log, collection, queries, expected);
     }
 
     /// <summary>Stops the loop; a search that failed fails this.</summary>

@@ -28,7 +28,7 @@ public sealed class QueryNodeFailoverTests : IAsyncLifetime
         // Three flushes: three sealed segments per shard, which each delegator spreads over the three query nodes.
         var live = await OracleSearchLoop.WriteFlushedPartsAsync(client, "failover", Dimension, shards: 2, parts: 3, random, ct);
         await client.LoadCollectionAsync("failover", ct);
-        var loop = OracleSearchLoop.Start(client, "failover", live, Dimension, random);
+        var loop = OracleSearchLoop.Start(_cluster, "failover", live, Dimension, random);
 
         await Task.Delay(TimeSpan.FromSeconds(2), ct);
         var beforeKill = loop.Searches;
