@@ -4,6 +4,8 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Milvus.Orleans.Configuration;
 using OpenTelemetry;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Trace;
@@ -38,7 +40,10 @@ public static class ServiceDefaultsExtensions
         return builder;
     }
 
-    /// <summary>Logs, traces and metrics (ASP.NET Core, HTTP, runtime, Orleans, Milvus.Orleans) over OTLP.</summary>
+    /// <summary>
+    /// Logs, traces and metrics (ASP.NET Core, HTTP, runtime, Orleans, Milvus.Orleans) over OTLP; traces started here are
+    /// sampled at <see cref="TelemetryOptions.TracesPerSecond"/> at most, spans of other traces follow their root.
+    /// </summary>
     public static TBuilder ConfigureOpenTelemetry<TBuilder>(this TBuilder builder)
         where TBuilder : IHostApplicationBuilder
     {
@@ -48,6 +53,7 @@ public static class ServiceDefaultsExtensions
             logging.IncludeScopes = true;
         });
 
+        builder.Services.AddValidatedOptions<TelemetryOptions, TelemetryOptionsValidator>(builder.Configuration, TelemetryOptions.SectionName);
         builder.Services.AddOpenTelemetry()
             .WithMetrics(metrics => metrics
                 .AddAspNetCoreInstrumentation()
@@ -56,6 +62,8 @@ public static class ServiceDefaultsExtensions
                 .AddMeter("Microsoft.Orleans")
                 .AddMeter(MilvusTelemetryName))
             .WithTracing(tracing => tracing
+                .SetSampler(services => new ParentBasedSampler(new TraceRateSampler(
+                    services.GetRequiredService<IOptions<TelemetryOptions>>().Value.TracesPerSecond, services.GetService<TimeProvider>() ?? TimeProvider.System)))
                 .AddSource(builder.Environment.ApplicationName)
                 .AddSource("Microsoft.Orleans.Runtime")
                 .AddSource("Microsoft.Orleans.Application")

@@ -84,6 +84,11 @@ internal static class DemoCommand
         await client.LoadCollectionAsync(collection, cancellationToken);
         var load = clock.Elapsed;
 
+        // Searches from fresh silos run their first-tier code; a service that has answered for a minute runs its
+        // optimized tier. One untimed round from every searcher gets there, so the figures below are the service's.
+        clock.Restart();
+        await SearchFromAllAsync(client, collection, queries, rounds: 1, cancellationToken);
+        var warmUp = clock.Elapsed;
         clock.Restart();
         var hits = new List<long[]>();
         foreach (var query in queries)
@@ -94,23 +99,28 @@ internal static class DemoCommand
 
         var search = clock.Elapsed;
         clock.Restart();
-        await Parallel.ForEachAsync(
-            Enumerable.Range(0, Searchers),
-            new ParallelOptions { MaxDegreeOfParallelism = Searchers, CancellationToken = cancellationToken },
-            async (searcher, token) =>
-            {
-                for (var i = 0; i < queryCount * SearchRounds; i++)
-                {
-                    await client.SearchAsync(collection, [queries[(i + searcher) % queryCount]], TopK, cancellationToken: token);
-                }
-            });
+        await SearchFromAllAsync(client, collection, queries, SearchRounds, cancellationToken);
         var concurrent = clock.Elapsed;
         var searched = Searchers * queryCount * SearchRounds;
         var recall = hits.Zip(queries).Average(p => p.First.Intersect(Exact(vectors, p.Second)).Count() / (double)TopK);
         Console.WriteLine($"demo: ingest {ingest.TotalSeconds:0.0} s ({rowCount / ingest.TotalSeconds:N0} rows/s, {IngestLanes} batches of {BatchRows:N0} in flight), flush {flush.TotalMilliseconds:N0} ms, load with HNSW build {load.TotalSeconds:0.0} s");
+        Console.WriteLine($"demo: warm-up, {Searchers * queryCount:N0} searches from {Searchers} searchers at once in {warmUp.TotalMilliseconds:N0} ms (untimed below)");
         Console.WriteLine($"demo: {queryCount} searches one at a time in {search.TotalMilliseconds:N0} ms ({search.TotalMilliseconds / queryCount:0.00} ms each), recall@{TopK} {recall:0.000} against brute force");
         Console.WriteLine($"demo: {searched:N0} searches from {Searchers} searchers at once in {concurrent.TotalMilliseconds:N0} ms ({searched / concurrent.TotalSeconds:N0} searches/s)");
     }
+
+    /// <summary><see cref="Searchers"/> searchers at once, each searching every query <paramref name="rounds"/> times.</summary>
+    private static Task SearchFromAllAsync(MilvusClient client, string collection, float[][] queries, int rounds, CancellationToken cancellationToken) =>
+        Parallel.ForEachAsync(
+            Enumerable.Range(0, Searchers),
+            new ParallelOptions { MaxDegreeOfParallelism = Searchers, CancellationToken = cancellationToken },
+            async (searcher, token) =>
+            {
+                for (var i = 0; i < queries.Length * rounds; i++)
+                {
+                    await client.SearchAsync(collection, [queries[(i + searcher) % queries.Length]], TopK, cancellationToken: token);
+                }
+            });
 
     private static long[] Exact(float[] vectors, float[] query)
     {
