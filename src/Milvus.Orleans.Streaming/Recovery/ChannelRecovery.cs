@@ -285,7 +285,7 @@ internal sealed partial class ChannelRecovery : IAsyncDisposable
     {
         foreach (var segment in segments)
         {
-            var manifest = await _services.History.WriteSegmentAsync(segment, stop).ConfigureAwait(false);
+            var manifest = await SegmentWrites.RunAsync(() => _services.History.WriteSegmentAsync(segment, stop), stop).ConfigureAwait(false);
             RecoveryMetrics.SegmentsWritten.Add(1);
             LogSegmentWritten(_services.Logger, PChannel, manifest.CollectionId, manifest.PartitionId, manifest.SegmentId, manifest.Rows, manifest.Deletes);
         }
