@@ -8,7 +8,7 @@ namespace Microsoft.Extensions.Hosting;
 /// cores, and the dashboard's, on a span for every call. Used under <see cref="ParentBasedSampler"/>: spans of a
 /// trace follow its root's decision, across processes.
 /// </summary>
-public sealed class TraceRateSampler : Sampler
+internal sealed class TraceRateSampler : Sampler
 {
     private readonly Lock _lock = new();
     private readonly double _perSecond;
