@@ -60,6 +60,7 @@ public sealed partial class MilvusClient
     public async Task LoadCollectionAsync(string collection, CancellationToken cancellationToken = default)
     {
         await OnEveryDelegatorAsync(await CollectionAsync(collection, cancellationToken).ConfigureAwait(false), delegator => delegator.LoadAsync(), cancellationToken).ConfigureAwait(false);
+        await SetLoadedAsync(collection, loaded: true, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -76,6 +77,7 @@ public sealed partial class MilvusClient
         _collections[collection] = info;
         await OnEveryDelegatorAsync(info, delegator => delegator.LoadAsync(), cancellationToken).ConfigureAwait(false);
         await OnDelegatorsAsync(info, Enumerable.Range(info.Replicas, Math.Max(0, before.Replicas - info.Replicas)), delegator => delegator.ReleaseAsync(), cancellationToken).ConfigureAwait(false);
+        await SetLoadedAsync(collection, loaded: true, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -86,7 +88,11 @@ public sealed partial class MilvusClient
     {
         var info = await CollectionAsync(collection, cancellationToken).ConfigureAwait(false);
         await OnEveryDelegatorAsync(info, delegator => delegator.ReleaseAsync(), cancellationToken).ConfigureAwait(false);
+        await SetLoadedAsync(collection, loaded: false, cancellationToken).ConfigureAwait(false);
     }
+
+    private async Task SetLoadedAsync(string collection, bool loaded, CancellationToken cancellationToken) =>
+        _collections[collection] = await RetryAsync(() => Catalog.SetLoadedAsync(collection, loaded), cancellationToken, idempotent: true).ConfigureAwait(false);
 
     /// <summary>
     /// The <paramref name="topK"/> rows nearest each of <paramref name="vectors"/> under the vector field's metric,
@@ -130,7 +136,8 @@ public sealed partial class MilvusClient
         }
 
         var shape = new SearchShape(
-            info.Id, field.Name, topK, parameters.Filter, string.Join('\n', parameters.OutputFields ?? []), parameters.Consistency, parameters.Ef, parameters.Exact);
+            info.Id, field.Name, topK, parameters.Filter, string.Join('\n', parameters.OutputFields ?? []), parameters.Consistency, parameters.Ef, parameters.Exact,
+            RequestContext.Get(CallerIdentity.TokenKey) as string);
         return await _searches.SearchAsync(shape, values, vectors.Count, guarantee, SendAsync, cancellationToken).ConfigureAwait(false);
     }
 

@@ -106,7 +106,8 @@ public sealed partial class MilvusClient(IClusterClient cluster, TimeProvider? t
 
     /// <summary>
     /// Inserts rows; returns once they are durable. An AutoId collection's keys are assigned by the service and
-    /// returned in row order.
+    /// returned in row order. In a collection with a dynamic field, each row's undeclared keys travel as one JSON object
+    /// in column <see cref="CollectionSchema.DynamicFieldName"/>; without that column every row gets an empty one.
     /// </summary>
     public Task<WriteResult> InsertAsync(string collection, RowBatch rows, string? partition = null, CancellationToken cancellationToken = default) =>
         WriteRowsAsync(collection, rows, partition, upsert: false, cancellationToken);
@@ -211,6 +212,12 @@ public sealed partial class MilvusClient(IClusterClient cluster, TimeProvider? t
     {
         ArgumentNullException.ThrowIfNull(rows);
         var info = await CollectionAsync(collection, cancellationToken).ConfigureAwait(false);
+        if (info.Schema.EnableDynamicField && rows.RowCount > 0 && rows.Column(CollectionSchema.DynamicFieldName) is null)
+        {
+            // Rows without undeclared keys: each row's dynamic field is an empty object.
+            rows = rows.With(FieldColumn.Json(CollectionSchema.DynamicFieldName, [.. Enumerable.Repeat("{}", rows.RowCount)]));
+        }
+
         rows.Validate(info.Schema);
         partition ??= Names.DefaultPartition;
         var shards = info.VChannels.Count;
@@ -354,6 +361,13 @@ public sealed partial class MilvusClient(IClusterClient cluster, TimeProvider? t
             .Select((shard, row) => (Shard: shard, Row: row))
             .GroupBy(p => p.Shard, p => p.Row)
             .Select(g => (g.Key, g.ToList()));
+
+    /// <summary>
+    /// The collection's description as this client last saw it: described once, then kept until a call says it changed
+    /// (not found, dropped) or this client changes it. <see cref="DescribeCollectionAsync"/> asks the catalog every time.
+    /// </summary>
+    public Task<CollectionInfo> GetCachedCollectionAsync(string name, CancellationToken cancellationToken = default) =>
+        CollectionAsync(name, cancellationToken);
 
     private async Task<CollectionInfo> CollectionAsync(string name, CancellationToken cancellationToken) =>
         _collections.TryGetValue(name, out var info) ? info : await DescribeCollectionAsync(name, cancellationToken).ConfigureAwait(false);

@@ -4,10 +4,12 @@ using Milvus.Orleans.Query;
 namespace Milvus.Orleans.Client;
 
 /// <summary>
-/// What makes searches of one collection answerable by one request: everything but the vectors and the guarantee.
+/// What makes searches of one collection answerable by one request: everything but the vectors and the guarantee,
+/// and the same caller (<see cref="Token"/>, which travels with the batch), so that a client serving many users never
+/// sends one user's search under another's token.
 /// </summary>
 internal readonly record struct SearchShape(
-    long CollectionId, string Field, int TopK, string? Filter, string OutputFields, ConsistencyLevel Consistency, int Ef, bool Exact);
+    long CollectionId, string Field, int TopK, string? Filter, string OutputFields, ConsistencyLevel Consistency, int Ef, bool Exact, string? Token);
 
 /// <summary>
 /// Group commit for searches: while <see cref="InFlight"/> searches of one shape are out, the searches that come meanwhile

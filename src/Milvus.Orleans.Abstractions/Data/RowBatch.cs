@@ -147,15 +147,15 @@ public sealed class RowBatch(IReadOnlyList<FieldColumn> columns)
             var documents = (string[])column.Values;
             for (var i = 0; i < documents.Length; i++)
             {
-                if (JsonProblem(documents[i]) is { } problem)
+                if (JsonProblem(documents[i], field.IsDynamic) is { } problem)
                 {
-                    throw Mismatch(schema, ErrorCode.TypeMismatch, $"Json field '{field.Name}' row {i} is not a JSON document: {problem}");
+                    throw Mismatch(schema, ErrorCode.TypeMismatch, $"Json field '{field.Name}' row {i} is not a JSON {(field.IsDynamic ? "object" : "document")}: {problem}");
                 }
             }
         }
     }
 
-    private static string? JsonProblem(string? document)
+    private static string? JsonProblem(string? document, bool mustBeObject)
     {
         if (document is null)
         {
@@ -165,7 +165,7 @@ public sealed class RowBatch(IReadOnlyList<FieldColumn> columns)
         try
         {
             using var parsed = JsonDocument.Parse(document);
-            return null;
+            return mustBeObject && parsed.RootElement.ValueKind != JsonValueKind.Object ? $"{parsed.RootElement.ValueKind}." : null;
         }
         catch (JsonException ex)
         {

@@ -49,6 +49,10 @@ public interface ICatalogGrain : IGrainWithIntegerKey
     [ClientFacing]
     Task<CollectionInfo> SetReplicasAsync(string collection, int replicas);
 
+    /// <summary>Records a load (<paramref name="loaded"/> true) or a release of a collection: its load state.</summary>
+    [ClientFacing]
+    Task<CollectionInfo> SetLoadedAsync(string collection, bool loaded);
+
     /// <summary>Adds a partition.</summary>
     [ClientFacing]
     Task<CollectionInfo> CreatePartitionAsync(string collection, string partition);

@@ -26,6 +26,10 @@ public enum CollectionState
 /// life of the cluster, never reused; history blob names use them. Null only in state written before ids existed.</param>
 /// <param name="AddedReplicas">Read replicas loaded beyond the first (see <see cref="Replicas"/>); counted from zero so
 /// that state written before replicas existed reads as one replica.</param>
+/// <param name="Loaded">
+/// Milvus' load state: loaded (<c>LoadCollection</c>) and not released since. The SDK's reads load what they need
+/// whatever it says; the REST API refuses reads of a collection not loaded, as Milvus does.
+/// </param>
 [GenerateSerializer, Immutable]
 public sealed record CollectionInfo(
     [property: Id(0)] long Id,
@@ -34,7 +38,8 @@ public sealed record CollectionInfo(
     [property: Id(3)] IReadOnlyList<string> Partitions,
     [property: Id(4)] CollectionState State,
     [property: Id(5)] IReadOnlyList<long>? PartitionIds = null,
-    [property: Id(6)] int AddedReplicas = 0)
+    [property: Id(6)] int AddedReplicas = 0,
+    [property: Id(7)] bool Loaded = false)
 {
     /// <summary>The most read replicas a collection is loaded with.</summary>
     public const int MaxReplicas = 8;

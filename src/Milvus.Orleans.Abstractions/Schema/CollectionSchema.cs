@@ -5,13 +5,21 @@ namespace Milvus.Orleans.Schema;
 /// <param name="Fields">One primary key, at least one float vector, any scalar fields; names unique.</param>
 /// <param name="ShardCount">Number of shards, 1..<see cref="MaxShards"/>; each is one vchannel.</param>
 /// <param name="Description">Free text, at most <see cref="MaxDescriptionLength"/> characters.</param>
+/// <param name="EnableDynamicField">
+/// Rows may carry keys the schema does not name: they are kept in the Json field <see cref="DynamicFieldName"/>
+/// (which the schema then has), and filters name them directly (<c>color == "red"</c>), as in Milvus.
+/// </param>
 [GenerateSerializer, Immutable]
 public sealed record CollectionSchema(
     [property: Id(0)] string Name,
     [property: Id(1)] IReadOnlyList<FieldSchema> Fields,
     [property: Id(2)] int ShardCount = 1,
-    [property: Id(3)] string Description = "")
+    [property: Id(3)] string Description = "",
+    [property: Id(4)] bool EnableDynamicField = false)
 {
+    /// <summary>The Json field of a dynamic collection that holds each row's keys the schema does not name.</summary>
+    public const string DynamicFieldName = "$meta";
+
     /// <summary>Most shards a collection may have.</summary>
     public const int MaxShards = 16;
 
@@ -30,9 +38,20 @@ public sealed record CollectionSchema(
         builder.Append("Name = ").Append(Name)
             .Append(", Fields = [").AppendJoin(", ", (Fields ?? []).Select(f => f is null ? "null" : $"{f.Name} {f.Type}")).Append(']')
             .Append(", ShardCount = ").Append(ShardCount)
-            .Append(", Description = ").Append(Description?.Length > 40 ? Description[..40] + "…" : Description);
+            .Append(", Description = ").Append(Description?.Length > 40 ? Description[..40] + "…" : Description)
+            .Append(", EnableDynamicField = ").Append(EnableDynamicField);
         return true;
     }
+
+    /// <summary>The fields a user declared: all but <see cref="DynamicFieldName"/>.</summary>
+    public IEnumerable<FieldSchema> DeclaredFields => Fields.Where(f => !f.IsDynamic);
+
+    /// <summary>
+    /// A schema of <paramref name="name"/> with <paramref name="fields"/> and, when <paramref name="enableDynamicField"/>,
+    /// the dynamic field that keeps the keys rows carry beyond them.
+    /// </summary>
+    public static CollectionSchema Of(string name, IReadOnlyList<FieldSchema> fields, int shardCount = 1, bool enableDynamicField = false, string description = "") =>
+        new(name, enableDynamicField ? [.. fields, FieldSchema.Dynamic] : fields, shardCount, description, enableDynamicField);
 
     /// <summary>The field named <paramref name="name"/>, or null.</summary>
     public FieldSchema? Field(string name) => Fields.FirstOrDefault(f => string.Equals(f.Name, name, StringComparison.Ordinal));
@@ -59,6 +78,17 @@ public sealed record CollectionSchema(
         var seen = new HashSet<string>(StringComparer.Ordinal);
         foreach (var field in Fields)
         {
+            if (field?.IsDynamic == true)
+            {
+                if (!EnableDynamicField || field != FieldSchema.Dynamic)
+                {
+                    throw Invalid($"field '{DynamicFieldName}' is reserved: a schema with EnableDynamicField has it as a Json field, and no other schema may.");
+                }
+
+                seen.Add(field.Name);
+                continue;
+            }
+
             Names.Validate("field", field?.Name);
             if (!seen.Add(field!.Name))
             {
@@ -66,6 +96,11 @@ public sealed record CollectionSchema(
             }
 
             ValidateField(field);
+        }
+
+        if (EnableDynamicField && Field(DynamicFieldName) is null)
+        {
+            throw Invalid($"has EnableDynamicField but no field '{DynamicFieldName}' to keep the dynamic keys in (see CollectionSchema.Of).");
         }
 
         var keys = Fields.Count(f => f.IsPrimaryKey);

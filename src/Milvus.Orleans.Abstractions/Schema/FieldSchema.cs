@@ -24,6 +24,12 @@ public sealed record FieldSchema(
     /// <summary>Largest <see cref="MaxLength"/> of a VarChar field.</summary>
     public const int MaxVarCharLength = 65_535;
 
+    /// <summary>The Json field of a dynamic collection (<see cref="CollectionSchema.DynamicFieldName"/>).</summary>
+    public static FieldSchema Dynamic { get; } = new(CollectionSchema.DynamicFieldName, DataType.Json);
+
+    /// <summary>Whether this is the field that keeps a dynamic collection's undeclared keys.</summary>
+    public bool IsDynamic => Name == CollectionSchema.DynamicFieldName;
+
     /// <summary>An Int64 primary key.</summary>
     public static FieldSchema Int64Key(string name, bool autoId = false) => new(name, DataType.Int64, IsPrimaryKey: true, AutoId: autoId);
 

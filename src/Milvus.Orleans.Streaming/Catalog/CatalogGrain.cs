@@ -177,6 +177,21 @@ internal sealed partial class CatalogGrain(
         return changed;
     }
 
+    public async Task<CollectionInfo> SetLoadedAsync(string collection, bool loaded)
+    {
+        using var change = await BeginChangeAsync().ConfigureAwait(true);
+        var info = Ready(collection);
+        if (info.Loaded == loaded)
+        {
+            return info;
+        }
+
+        var changed = info with { Loaded = loaded };
+        state.State.Collections[changed.Id] = changed;
+        await state.WriteStateAsync().ConfigureAwait(true);
+        return changed;
+    }
+
     public async Task<CollectionInfo> CreatePartitionAsync(string collection, string partition)
     {
         Names.Validate("partition", partition);

@@ -1,5 +1,6 @@
 using Milvus.Orleans.Expressions;
 using Milvus.Orleans.Query.Filters;
+using Milvus.Orleans.Schema;
 using Row = Milvus.Orleans.Query.Tests.Filters.FilterRows.Row;
 
 namespace Milvus.Orleans.Query.Tests.Filters;
@@ -63,6 +64,24 @@ public sealed class FilterCompilerTests
         var selected = FilterRows.All.Where((_, i) => predicate(i)).Select(r => r.Id);
 
         Assert.Equal(FilterRows.All.Where(Table[expression]).Select(r => r.Id), selected);
+    }
+
+    [Theory]
+    [InlineData("color == \"red\"", new long[] { 0, 2 })]
+    [InlineData("n >= 1 and color != \"red\"", new long[] { 1 })]
+    [InlineData("info[\"deep\"] == 1", new long[] { 1 })]
+    [InlineData("missing == 1", new long[0])]
+    [InlineData("id == 1 or size > 4", new long[] { 1 })]
+    public void Bind_WhenTheCollectionHasADynamicField_ReadsNamesItDoesNotDeclareAsKeysOfIt(string expression, long[] expected)
+    {
+        var schema = CollectionSchema.Of("dynamic", [FieldSchema.Int64Key("id"), FieldSchema.FloatVector("vec", 2)], enableDynamicField: true);
+        string[] dynamic = ["""{"color":"red","n":0}""", """{"color":"blue","n":1,"info":{"deep":1}}""", """{"color":"red","n":2}""", """{"n":3}"""];
+        var rows = new Data.RowBatch(
+            [Data.FieldColumn.Int64("id", [0, 1, 2, 3]), Data.FieldColumn.FloatVector("vec", 2, new float[8]), Data.FieldColumn.Json(CollectionSchema.DynamicFieldName, dynamic)]);
+
+        var predicate = FilterCompiler.Bind(FilterParser.Parse(expression), schema, rows);
+
+        Assert.Equal(expected, Enumerable.Range(0, 4).Where(predicate).Select(i => (long)i));
     }
 
     [Theory]

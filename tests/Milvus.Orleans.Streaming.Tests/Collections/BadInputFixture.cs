@@ -1,12 +1,12 @@
 using Milvus.Orleans.Client;
-
+using Milvus.Orleans.Schema;
 using Milvus.Orleans.Testing;
 
 namespace Milvus.Orleans.Streaming.Tests.Collections;
 
 /// <summary>
-/// One cluster for the bad-input table: collection <c>good</c> (2 shards), AutoId collection <c>auto</c>, and
-/// collection <c>gone</c>, dropped after <see cref="StaleClient"/> described it.
+/// One cluster for the bad-input table: collection <c>good</c> (2 shards), AutoId collection <c>auto</c>, its twin
+/// <c>dynamic</c> with a dynamic field, and collection <c>gone</c>, dropped after <see cref="StaleClient"/> described it.
 /// </summary>
 public sealed class BadInputFixture : IAsyncLifetime
 {
@@ -22,6 +22,8 @@ public sealed class BadInputFixture : IAsyncLifetime
         await Cluster.Client.CreateCollectionAsync(TestRows.Schema("good"), ct);
         await Cluster.Client.CreateCollectionAsync(TestRows.Schema("auto", autoId: true), ct);
         await Cluster.Client.CreateCollectionAsync(TestRows.Schema("gone"), ct);
+        var good = TestRows.Schema("dynamic");
+        await Cluster.Client.CreateCollectionAsync(CollectionSchema.Of(good.Name, good.Fields, good.ShardCount, enableDynamicField: true), ct);
         StaleClient = new MilvusClient(Cluster.Cluster.Client);
         await StaleClient.InsertAsync("gone", TestRows.Rows(0, 1), cancellationToken: ct);
         await Cluster.Client.DropCollectionAsync("gone", ct);

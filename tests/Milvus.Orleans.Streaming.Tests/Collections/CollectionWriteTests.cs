@@ -167,6 +167,39 @@ public sealed class CollectionWriteTests() : ClusterTests(3)
     }
 
     [Fact]
+    public async Task InsertAsync_WhenTheCollectionHasADynamicField_GivesRowsWithoutOneAnEmptyObjectAndFiltersReadItsKeys()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var client = TestCluster.Client;
+        var declared = TestRows.Schema("tagged", shards: 2);
+        await client.CreateCollectionAsync(CollectionSchema.Of(declared.Name, declared.Fields, declared.ShardCount, enableDynamicField: true), ct);
+
+        await client.InsertAsync("tagged", TestRows.Rows(0, 4), cancellationToken: ct);
+        await client.InsertAsync("tagged", TestRows.Rows(4, 2).With(FieldColumn.Json(CollectionSchema.DynamicFieldName, ["""{"tag":"a"}""", """{"tag":"b"}"""])), cancellationToken: ct);
+
+        var rows = await client.QueryAsync("tagged", "id < 100", new Client.QueryParameters([CollectionSchema.DynamicFieldName], Consistency: Query.ConsistencyLevel.Strong), ct);
+        Assert.Equal(["{}", "{}", "{}", "{}", """{"tag":"a"}""", """{"tag":"b"}"""], (string[])rows.Column(CollectionSchema.DynamicFieldName)!.Values);
+        Assert.Equal(1L, await client.CountAsync("tagged", "tag == \"b\"", Query.ConsistencyLevel.Strong, ct));
+    }
+
+    [Fact]
+    public async Task LoadAndRelease_WhenCalled_RecordTheLoadStateTheCatalogDescribes()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var client = TestCluster.Client;
+        await client.CreateCollectionAsync(TestRows.Schema("loading", shards: 1), ct);
+        var created = (await client.DescribeCollectionAsync("loading", ct)).Loaded;
+
+        await client.LoadCollectionAsync("loading", ct);
+        var loaded = (await client.DescribeCollectionAsync("loading", ct)).Loaded;
+        await client.ReleaseCollectionAsync("loading", ct);
+        var released = (await client.DescribeCollectionAsync("loading", ct)).Loaded;
+        await client.LoadCollectionAsync("loading", replicas: 1, ct);
+
+        Assert.Equal((false, true, false, true), (created, loaded, released, (await client.DescribeCollectionAsync("loading", ct)).Loaded));
+    }
+
+    [Fact]
     public async Task Partitions_WhenCreatedAndDropped_AreListedAndCheckedOnInsert()
     {
         var ct = TestContext.Current.CancellationToken;

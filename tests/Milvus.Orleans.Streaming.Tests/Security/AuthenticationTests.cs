@@ -76,6 +76,35 @@ public sealed class AuthenticationTests(AuthenticationTests.Fixture fixture) : I
         Assert.Contains("alice", users);
     }
 
+    [Fact]
+    public async Task SearchAsync_WhenConcurrentCallersOfOneClientCarryDifferentTokens_EachIsAnsweredAsItsOwnCaller()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var client = TestCluster.Client;
+        As(Root);
+        await client.CreateCollectionAsync(TestRows.Schema("callers", shards: 1), ct);
+        await client.InsertAsync("callers", TestRows.Rows(0, 20), cancellationToken: ct);
+        var query = (float[])TestRows.Rows(0, 1).Column("vec")!.Values;
+
+        // One client serving many callers (as the REST gateway does): searches of one shape wait and go as one batch,
+        // which must never carry a caller's vector under another caller's token.
+        var searches = Enumerable.Range(0, 64).Select(i => Task.Run(async () =>
+        {
+            As(i % 2 == 0 ? Root : "root:wrong-password");
+            try
+            {
+                return (await client.SearchAsync("callers", [query], 3, cancellationToken: ct)).Count == 1 ? "answered" : "wrong";
+            }
+            catch (MilvusException ex) when (ex.Code == ErrorCode.Unauthenticated)
+            {
+                return "refused";
+            }
+        }, ct)).ToArray();
+        var outcomes = await Task.WhenAll(searches);
+
+        Assert.Equal(Enumerable.Range(0, 64).Select(i => i % 2 == 0 ? "answered" : "refused"), outcomes);
+    }
+
     [Theory]
     [InlineData("1alice", "pass-word", "Invalid user name '1alice': expected a letter followed by letters, digits or '_', 1..32 characters.")]
     [InlineData("alice", "short", "A password has 6..256 characters; this one has 5.")]

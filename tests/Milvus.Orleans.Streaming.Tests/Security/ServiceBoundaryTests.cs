@@ -96,7 +96,7 @@ public sealed class ServiceBoundaryTests(ServiceBoundaryTests.Fixture fixture) :
         Assert.Equal(
             [
                 "ICatalogGrain.CreateCollectionAsync", "ICatalogGrain.CreatePartitionAsync", "ICatalogGrain.DescribeCollectionAsync",
-                "ICatalogGrain.DropCollectionAsync", "ICatalogGrain.DropPartitionAsync", "ICatalogGrain.ListCollectionsAsync", "ICatalogGrain.SetReplicasAsync",
+                "ICatalogGrain.DropCollectionAsync", "ICatalogGrain.DropPartitionAsync", "ICatalogGrain.ListCollectionsAsync", "ICatalogGrain.SetLoadedAsync", "ICatalogGrain.SetReplicasAsync",
                 "IQueryDelegatorGrain.GetStatusAsync", "IQueryDelegatorGrain.LoadAsync", "IQueryDelegatorGrain.QueryAsync",
                 "IQueryDelegatorGrain.ReleaseAsync", "IQueryDelegatorGrain.SearchAsync",
                 "IStreamingCoordinatorGrain.GetTopologyAsync", "ITsoGrain.NextAsync",
