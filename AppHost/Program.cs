@@ -67,6 +67,17 @@ if (storage == "local")
 redis.WaitForServer(silo);
 blobs.WaitForServer(silo);
 
+// Milvus' REST API v2 on a fixed port (--RestPort; 19530, Milvus' own), so scripts written for Milvus work as they are.
+// The gateway has no token of its own: each request brings its caller's (Authorization: Bearer root:<password>).
+var restPort = AppHostSettings.Int(builder.Configuration, "RestPort", 19530, 1, 65535);
+builder.AddProject<Projects.Milvus_Orleans_Gateway>("rest")
+    .WithHttpEndpoint(port: restPort, isProxied: false)
+    .WithReference(orleans.AsClient())
+    .WithReference(redis.ConnectionString)
+    .WithClusterCertificate(certificate)
+    .WithHttpHealthCheck("/health")
+    .WaitFor(silo);
+
 // The demo (on unless --Demo false): creates collection "demo", ingests clustered vectors, flushes, searches, and
 // prints recall@10 and timings; its traces (client → delegators → query nodes) show in the dashboard.
 if (AppHostSettings.Bool(builder.Configuration, "Demo", defaultValue: true))
@@ -83,6 +94,7 @@ if (AppHostSettings.Bool(builder.Configuration, "Demo", defaultValue: true))
 var app = builder.Build();
 var log = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Milvus.Orleans.AppHost");
 AppHostLog.ClusterNamed(log, clusterId, dataPath);
+AppHostLog.RestApi(log, restPort);
 if (certificate is not null)
 {
     AppHostLog.TlsOn(log, certificate);

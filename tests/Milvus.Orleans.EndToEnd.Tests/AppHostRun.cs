@@ -6,6 +6,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Milvus.Orleans.Client;
+using Milvus.Orleans.Testing;
 
 namespace Milvus.Orleans.EndToEnd.Tests;
 
@@ -26,9 +27,10 @@ internal sealed class AppHostRun : IAsyncDisposable
 
     private static bool AllLogs => Environment.GetEnvironmentVariable("MILVUS_TEST_LOGS") == "1";
 
-    private AppHostRun(DistributedApplication app, IHost clientHost, string clusterId, string redisConnectionString, string? certificate)
+    private AppHostRun(DistributedApplication app, IHost clientHost, string clusterId, string redisConnectionString, string? certificate, int restPort)
     {
         App = app;
+        RestApi = new Uri($"http://localhost:{restPort}/v2/vectordb/");
         _clientHost = clientHost;
         ClusterId = clusterId;
         RedisConnectionString = redisConnectionString;
@@ -38,6 +40,9 @@ internal sealed class AppHostRun : IAsyncDisposable
     public DistributedApplication App { get; }
 
     public string ClusterId { get; }
+
+    /// <summary>The base address of the run's REST API (a free port, so that runs and a developer's AppHost do not collide).</summary>
+    public Uri RestApi { get; }
 
     public string RedisConnectionString { get; }
 
@@ -55,10 +60,11 @@ internal sealed class AppHostRun : IAsyncDisposable
     public static async Task<AppHostRun> StartAsync(string dataPath, CancellationToken cancellationToken, int? demoRows = null, bool tls = false)
     {
         var clusterId = $"e2e-{Guid.NewGuid():N}";
+        var restPort = LoopbackPorts.Free();
         var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.AppHost>(
             [
                 $"--DataPath={dataPath}", $"--ClusterId={clusterId}", demoRows is { } rows ? $"--DemoRows={rows}" : "--Demo=false",
-                $"--Parameters:milvus-root-password={RootPassword}", $"--Tls={tls}",
+                $"--Parameters:milvus-root-password={RootPassword}", $"--Tls={tls}", $"--RestPort={restPort}",
             ],
             cancellationToken);
         QuietResources(builder);
@@ -70,7 +76,7 @@ internal sealed class AppHostRun : IAsyncDisposable
             ?? throw new InvalidOperationException("The AppHost has no redis connection string.");
         var certificate = tls ? Path.Combine(dataPath, "tls", "cluster.pfx") : null;
         var clientHost = await StartClientAsync(redis, clusterId, RootToken, certificate, cancellationToken);
-        return new AppHostRun(app, clientHost, clusterId, redis, certificate);
+        return new AppHostRun(app, clientHost, clusterId, redis, certificate, restPort);
     }
 
     /// <summary>
