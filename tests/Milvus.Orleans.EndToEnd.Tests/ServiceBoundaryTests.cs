@@ -20,7 +20,8 @@ namespace Milvus.Orleans.EndToEnd.Tests;
 /// grains refuse clients, every link presents the cluster certificate, the Orleans dashboard asks for credentials, and
 /// bad input typed at the command line gets its exit code and one error line while every silo lives on.
 /// </summary>
-public sealed class ServiceBoundaryTests(ServiceBoundaryTests.SecuredAppHost host) : IClassFixture<ServiceBoundaryTests.SecuredAppHost>
+[Collection(nameof(ServiceBoundaryTests.SecuredAppHost))]
+public sealed class ServiceBoundaryTests(ServiceBoundaryTests.SecuredAppHost host)
 {
     private const int Dimension = 8;
     private const int Rows = 50;
@@ -159,6 +160,10 @@ public sealed class ServiceBoundaryTests(ServiceBoundaryTests.SecuredAppHost hos
         [.. new DirectoryInfo(Path.Combine(host.DataPath, "wal", host.PChannel)).GetFiles("*.seg").OrderBy(f => f.Name, StringComparer.Ordinal).Select(f => $"{f.Name}:{f.Length}")];
 
     /// <summary>One AppHost run with TLS for the class, with collection <c>guarded</c> of <see cref="Rows"/> rows and the files the CLI cases read.</summary>
+    /// <summary>One secured AppHost run shared by the boundary's test classes (this one and the REST API's).</summary>
+    [CollectionDefinition(nameof(SecuredAppHost))]
+    public sealed class SecuredAppHostDefinition : ICollectionFixture<SecuredAppHost>;
+
     public sealed class SecuredAppHost : IAsyncLifetime
     {
         private readonly TestScope _scope = new(TimeSpan.FromMinutes(10));

@@ -1,12 +1,5 @@
 using System.Net;
 using System.Text;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
-using Milvus.Orleans.Gateway.Rest;
 using Milvus.Orleans.Testing;
 
 namespace Milvus.Orleans.Gateway.Tests;
@@ -22,7 +15,7 @@ public sealed class RestFixture : IAsyncLifetime
 
     public const string RootToken = "root:" + RootPassword;
 
-    private WebApplication _gateway = null!;
+    private LoopbackGateway _gateway = null!;
 
     public InProcessMilvusCluster Cluster { get; private set; } = null!;
 
@@ -36,15 +29,8 @@ public sealed class RestFixture : IAsyncLifetime
             ["Milvus:Security:RootPassword"] = RootPassword,
             ["Milvus:Token"] = RootToken,
         });
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.WebHost.UseKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, 0));
-        builder.Logging.ClearProviders();
-        builder.Services.AddSingleton(Cluster.Client);
-        _gateway = builder.Build();
-        _gateway.MapMilvusRest();
-        await _gateway.StartAsync();
-        var address = _gateway.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single();
-        Http.BaseAddress = new Uri(address + RestApi.Prefix + "/");
+        _gateway = await LoopbackGateway.StartAsync(Cluster.Client);
+        Http.BaseAddress = _gateway.BaseAddress;
     }
 
     /// <summary>Sends <paramref name="json"/> to <paramref name="endpoint"/> as root (or as <paramref name="token"/>) and returns the status and the reply's text.</summary>
@@ -79,7 +65,6 @@ public sealed class RestFixture : IAsyncLifetime
         Http.Dispose();
         if (_gateway is not null)
         {
-            await _gateway.StopAsync();
             await _gateway.DisposeAsync();
         }
 

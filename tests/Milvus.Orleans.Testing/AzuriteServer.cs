@@ -8,8 +8,8 @@ namespace Milvus.Orleans.Testing;
 
 /// <summary>
 /// A real Azurite blob service on a free loopback port with its data in a temp folder, deleted on dispose.
-/// Installed from npm on first use into the repository's <c>.tools/azurite-tests</c>, apart from the
-/// AppHost's copy, so parallel test projects never run npm in one folder at once.
+/// Installed from npm on first use into the repository's <c>.tools/azurite-tests</c> (<see cref="NpmTools"/>), apart
+/// from the AppHost's copy.
 /// </summary>
 public sealed class AzuriteServer : IAsyncDisposable
 {
@@ -36,12 +36,8 @@ public sealed class AzuriteServer : IAsyncDisposable
 
     public static async Task<AzuriteServer> StartAsync()
     {
-        var prefix = Path.Combine(RepositoryRoot(), ".tools", "azurite-tests");
-        var main = Path.Combine(prefix, "node_modules", "azurite", "dist", "src", "blob", "main.js");
-        if (!File.Exists(main))
-        {
-            await InstallAsync(prefix, main).ConfigureAwait(false);
-        }
+        var mainPath = Path.Combine("node_modules", "azurite", "dist", "src", "blob", "main.js");
+        var main = Path.Combine(await NpmTools.EnsureInstalledAsync("azurite-tests", $"azurite@{Version}", mainPath).ConfigureAwait(false), mainPath);
 
         // A port found free can be taken again before Azurite binds it (by another test's outgoing connection),
         // and a loaded 2-core machine can take long to start node: try a fresh port when Azurite exits, and say why.
@@ -100,51 +96,6 @@ public sealed class AzuriteServer : IAsyncDisposable
         }
 
         throw new InvalidOperationException("Milvus.Orleans.sln not found above " + AppContext.BaseDirectory);
-    }
-
-    /// <summary>
-    /// Installs Azurite once even when several fixtures start at the same moment: the first holds an exclusive
-    /// lock file (an exclusive flock on Linux, across threads and processes) while the others wait, then find it installed.
-    /// </summary>
-    private static async Task InstallAsync(string prefix, string main)
-    {
-        Directory.CreateDirectory(prefix);
-        var clock = Stopwatch.StartNew();
-        while (true)
-        {
-            FileStream installLock;
-            try
-            {
-                installLock = new FileStream(Path.Combine(prefix, ".install.lock"), FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
-            }
-            catch (IOException) when (clock.Elapsed < TimeSpan.FromMinutes(5))
-            {
-                await Task.Delay(250).ConfigureAwait(false);
-                continue;
-            }
-
-            await using (installLock.ConfigureAwait(false))
-            {
-                if (!File.Exists(main))
-                {
-                    await RunAsync("npm", ["install", "--no-audit", "--no-fund", "--prefix", prefix, $"azurite@{Version}"]).ConfigureAwait(false);
-                }
-
-                return;
-            }
-        }
-    }
-
-    private static async Task RunAsync(string program, string[] arguments)
-    {
-        using var process = Process.Start(new ProcessStartInfo(program, arguments) { RedirectStandardOutput = true, RedirectStandardError = true })!;
-        var stderr = process.StandardError.ReadToEndAsync();
-        await process.StandardOutput.ReadToEndAsync().ConfigureAwait(false);
-        await process.WaitForExitAsync().ConfigureAwait(false);
-        if (process.ExitCode != 0)
-        {
-            throw new InvalidOperationException($"{program} {string.Join(' ', arguments)} failed ({process.ExitCode}): {await stderr.ConfigureAwait(false)}");
-        }
     }
 
     /// <summary>True once the port accepts connections while Azurite still runs; false if it exits or time runs out.</summary>
