@@ -11,8 +11,9 @@ namespace Milvus.Orleans.Benchmarks;
 /// <summary>
 /// The REST API against the client SDK it is built on, in one run over one in-process silo: the same 128-d rows
 /// inserted in batches of 1,000 (four batches in flight) into a collection of each, flushed and loaded, then searched
-/// by 8 concurrent searchers (top-k 10). The REST side is a gateway on Kestrel in this process, called over loopback
-/// HTTP with request bodies prepared before the clock starts (a client's own JSON encoding is not the server's cost).
+/// by 8 concurrent searchers (top-k 10), two rounds of each in turn (the second round's figures). The REST side is a
+/// gateway on Kestrel in this process, called over loopback HTTP with request bodies encoded before the clock starts
+/// (a client's own JSON encoding is not the server's cost).
 /// </summary>
 internal static class RestBenchmark
 {
@@ -37,8 +38,8 @@ internal static class RestBenchmark
         var sdkInsert = await TimeAsync(rows / Batch, batch => client.InsertAsync("sdk", new RowBatch(
             [FieldColumn.Int64("id", [.. Enumerable.Range(batch * Batch, Batch).Select(i => (long)i)]),
              FieldColumn.FloatVector("vector", Dimension, vectors[(batch * Batch * Dimension)..((batch + 1) * Batch * Dimension)])])));
-        await PostAsync(http, "collections/create", $$$"""{"collectionName":"rest","dimension":{{{Dimension}}},"metricType":"L2","params":{"enableDynamicField":false}}""");
-        var insertBodies = Enumerable.Range(0, rows / Batch).Select(batch => InsertBody(vectors, batch)).ToArray();
+        await PostAsync(http, "collections/create", Encoding.UTF8.GetBytes($$$"""{"collectionName":"rest","dimension":{{{Dimension}}},"metricType":"L2","params":{"enableDynamicField":false}}"""));
+        var insertBodies = Enumerable.Range(0, rows / Batch).Select(batch => Encoding.UTF8.GetBytes(InsertBody(vectors, batch))).ToArray();
         var restInsert = await TimeAsync(rows / Batch, batch => PostAsync(http, "entities/insert", insertBodies[batch]));
         await output.WriteLineAsync($"sdk.insert.rows_per_s={Measurement.Format(rows / sdkInsert.TotalSeconds)} ({rows} rows of {Dimension} floats, batches of {Batch}, {InFlight} in flight)");
         await output.WriteLineAsync($"rest.insert.rows_per_s={Measurement.Format(rows / restInsert.TotalSeconds)}");
@@ -51,10 +52,15 @@ internal static class RestBenchmark
         }
 
         float[][] queries = [.. Enumerable.Range(0, QueryCount).Select(q => queryVectors.AsSpan(q * Dimension, Dimension).ToArray())];
-        var searchBodies = queries.Select(q => $$"""{"collectionName":"rest","data":[[{{string.Join(',', q.Select(v => v.ToString("R", CultureInfo.InvariantCulture)))}}]],"limit":{{TopK}}}""").ToArray();
+        var searchBodies = queries.Select(q => Encoding.UTF8.GetBytes(
+            $$"""{"collectionName":"rest","data":[[{{string.Join(',', q.Select(v => v.ToString("R", CultureInfo.InvariantCulture)))}}]],"limit":{{TopK}}}""")).ToArray();
         var next = 0;
-        var sdkSearch = await Measurement.RunAsync(Searchers, duration, () => client.SearchAsync("sdk", [queries[Interlocked.Increment(ref next) % QueryCount]], TopK));
-        var restSearch = await Measurement.RunAsync(Searchers, duration, () => PostAsync(http, "entities/search", searchBodies[Interlocked.Increment(ref next) % QueryCount]));
+        Task SdkSearchAsync() => client.SearchAsync("sdk", [queries[Interlocked.Increment(ref next) % QueryCount]], TopK);
+        Task RestSearchAsync() => PostAsync(http, "entities/search", searchBodies[Interlocked.Increment(ref next) % QueryCount]);
+
+        // Two rounds, each path after the other: the figures are the second round's, when neither runs cold.
+        var (sdkSearch, restSearch) = (await Measurement.RunAsync(Searchers, duration, SdkSearchAsync), await Measurement.RunAsync(Searchers, duration, RestSearchAsync));
+        (sdkSearch, restSearch) = (await Measurement.RunAsync(Searchers, duration, SdkSearchAsync), await Measurement.RunAsync(Searchers, duration, RestSearchAsync));
         await output.WriteLineAsync($"sdk.search.qps={Measurement.Format(sdkSearch.PerSecond)} ({Searchers} searchers, top-{TopK}, Bounded)");
         await output.WriteLineAsync($"sdk.search.p99_ms={Measurement.Format(sdkSearch.P99Ms)}");
         await output.WriteLineAsync($"rest.search.qps={Measurement.Format(restSearch.PerSecond)}");
@@ -91,9 +97,10 @@ internal static class RestBenchmark
     }
 
     /// <summary>Sends a request and fails unless the reply's code is 0.</summary>
-    private static async Task PostAsync(HttpClient http, string endpoint, string json)
+    private static async Task PostAsync(HttpClient http, string endpoint, byte[] json)
     {
-        using var content = new StringContent(json, Encoding.UTF8, "application/json");
+        using var content = new ByteArrayContent(json);
+        content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/json");
         using var response = await http.PostAsync(endpoint, content);
         var reply = await response.Content.ReadAsStringAsync();
         if (!reply.StartsWith("""{"code":0""", StringComparison.Ordinal))
