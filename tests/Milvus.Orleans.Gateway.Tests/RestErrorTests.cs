@@ -60,6 +60,14 @@ public sealed class RestErrorTests(RestFixture fixture) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Request_WhenNotAuthenticatedAndItsBodyIsNotJson_AnswersNotAuthenticatedFirst()
+    {
+        var (status, body) = await fixture.PostAsync("collections/describe", "{not json", token: "root:wrong-password");
+
+        Assert.Equal((HttpStatusCode.Unauthorized, """{"code":1800,"message":"Not authenticated: user 'root' does not exist or the password is wrong."}"""), (status, body));
+    }
+
+    [Fact]
     public async Task Request_WhenSentAsTheNodeSdkDoesAsTextPlainWithBasicCredentials_IsReadAsJson()
     {
         using var request = new HttpRequestMessage(HttpMethod.Post, "collections/has")

@@ -51,17 +51,18 @@ public static class RestApi
                 throw RestException.Invalid($"no endpoint {context.Request.Path}: see docs/api.md for the endpoints served");
             }
 
-            using var document = await ReadBodyAsync(context.Request, timeout.Token);
-            var body = RestBody.Of(document.RootElement);
-            collection = body.Find("collectionName")?.ToString();
-            CheckDatabase(body, context.Request);
             if (TimeoutOf(context.Request) is { } seconds)
             {
                 timeout.CancelAfter(seconds);
             }
 
+            // Who calls comes first, as in Milvus: a caller that is not authenticated learns nothing of its request.
             token = RestCallers.TokenOf(context.Request.Headers.Authorization);
             await callers.ActAsAsync(token, timeout.Token);
+            using var document = await ReadBodyAsync(context.Request, timeout.Token);
+            var body = RestBody.Of(document.RootElement);
+            collection = body.Find("collectionName")?.ToString();
+            CheckDatabase(body, context.Request);
             var reply = await endpoint.Handle(new RestCall(body, client, Int64AsString(context.Request), timeout.Token));
             await WriteAsync(context.Response, StatusCodes.Status200OK, writer =>
             {
