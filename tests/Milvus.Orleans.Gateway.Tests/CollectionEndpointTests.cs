@@ -28,7 +28,15 @@ public sealed class CollectionEndpointTests(RestFixture fixture)
         const string search = """{"collectionName":"full","data":[[1,0]],"limit":1}""";
         Assert.Equal("""{"code":101,"message":"collection not loaded[collection=full]: load it first (collections/load)"}""", await fixture.CallAsync("entities/search", search));
 
+        Assert.Equal("""{"code":0,"data":{"loadState":"LoadStateNotLoad"}}""", await fixture.CallAsync("collections/get_load_state", """{"collectionName":"full"}"""));
+
         Assert.Equal("""{"code":0,"data":{}}""", await fixture.CallAsync("collections/load", """{"collectionName":"full"}"""));
+        Assert.Equal(
+            """{"code":0,"data":{"loadState":"LoadStateLoaded","loadProgress":100}}""",
+            await fixture.CallAsync("collections/get_load_state", """{"collectionName":"full","partitionNames":["_default"]}"""));
+        Assert.Equal(
+            """{"code":200,"message":"partition not found[partition=p9]"}""",
+            await fixture.CallAsync("collections/get_load_state", """{"collectionName":"full","partitionNames":["p9"]}"""));
         Assert.Equal(
             """{"code":0,"data":{"insertCount":1,"insertIds":["a"]}}""",
             await fixture.CallAsync("entities/insert", """{"collectionName":"full","data":[{"pk":"a","flag":true,"small":-7,"big":9007199254740993,"ratio":1.5,"precise":0.1,"doc":{"k":[1,2]},"embedding":[0.5,-2]}]}"""));

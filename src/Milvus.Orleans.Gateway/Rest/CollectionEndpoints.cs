@@ -40,6 +40,27 @@ internal static class CollectionEndpoints
             await call.Client.FlushAsync(call.Collection, call.CancellationToken);
             return RestReply.Empty;
         });
+        endpoints["collections/get_load_state"] = new(async call =>
+        {
+            var info = await call.Client.DescribeCollectionAsync(call.Collection, call.CancellationToken);
+            if (call.Body.Strings("partitionNames") is { Count: > 0 } partitions && partitions.FirstOrDefault(p => !info.HasPartition(p)) is { } missing)
+            {
+                throw new RestException(RestCode.PartitionNotFound, $"partition not found[partition={missing}]");
+            }
+
+            // A collection loads as a whole here: its partitions share its state.
+            return new RestReply(writer =>
+            {
+                writer.WriteStartObject();
+                writer.WriteString("loadState", LoadState(info));
+                if (info.Loaded)
+                {
+                    writer.WriteNumber("loadProgress", 100);
+                }
+
+                writer.WriteEndObject();
+            });
+        });
         endpoints["collections/get_stats"] = new(async call =>
             RestReply.Object("rowCount", await call.Client.CountAsync(call.Collection, consistency: Query.ConsistencyLevel.Strong, cancellationToken: call.CancellationToken)));
     }
@@ -221,7 +242,7 @@ internal static class CollectionEndpoints
             }
 
             writer.WriteEndArray();
-            writer.WriteString("load", info.Loaded ? "LoadStateLoaded" : "LoadStateNotLoad");
+            writer.WriteString("load", LoadState(info));
             writer.WriteNumber("shardsNum", schema.ShardCount);
             writer.WriteNumber("partitionsNum", info.Partitions.Count);
             writer.WriteString("consistencyLevel", "Bounded");
@@ -233,6 +254,8 @@ internal static class CollectionEndpoints
             writer.WriteEndObject();
         });
     }
+
+    private static string LoadState(CollectionInfo info) => info.Loaded ? "LoadStateLoaded" : "LoadStateNotLoad";
 
     private static void WriteField(Utf8JsonWriter writer, FieldSchema field, int id)
     {

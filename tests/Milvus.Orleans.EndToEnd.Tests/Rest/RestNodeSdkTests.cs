@@ -47,6 +47,7 @@ public sealed class RestNodeSdkTests(ServiceBoundaryTests.SecuredAppHost host)
                 """full-search {"code":0,"cost":0,"data":[{"pk":"x","rank":7,"id":"x","distance":3},{"pk":"y","rank":8,"id":"y","distance":2}],"topks":[2]}""",
                 "full-describe-load \"LoadStateLoaded\"",
                 """release {"code":0,"data":{}}""",
+                """load-state-released {"code":0,"data":{"loadState":"LoadStateNotLoad"}}""",
                 """search-released {"code":101,"message":"collection not loaded[collection=node_quick]: load it first (collections/load)"}""",
                 """describe-missing {"code":100,"message":"collection not found[collection=node_missing]"}""",
                 """insert-wrong-dimension {"code":1804,"message":"row 0 field 'vec' has 3 values: the field's dimension is 2"}""",

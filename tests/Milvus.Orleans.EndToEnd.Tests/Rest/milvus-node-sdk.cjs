@@ -54,6 +54,7 @@ async function main() {
   await step('full-search', () => client.search({ collectionName: 'node_full', data: [[1, 1]], limit: 5, outputFields: ['rank'], consistencyLevel: 'Strong' }));
   await step('full-describe-load', async () => (await client.describeCollection({ collectionName: 'node_full' })).data.load);
   await step('release', () => client.releaseCollection({ collectionName: 'node_quick' }));
+  await step('load-state-released', () => client.getCollectionLoadState({ collectionName: 'node_quick' }));
   await step('search-released', () => client.search({ collectionName: 'node_quick', data: [[1, 0]], limit: 1 }));
   await step('describe-missing', () => client.describeCollection({ collectionName: 'node_missing' }));
   await step('insert-wrong-dimension', () => client.insert({ collectionName: 'node_full', data: [{ pk: 'z', rank: 1, vec: [1, 2, 3] }] }));
