@@ -16,24 +16,28 @@ namespace Milvus.Orleans.Client;
 /// <param name="VectorField">The vector field searched; needed only when the collection has several.</param>
 /// <param name="Ef">HNSW breadth of search (larger: better recall, slower); 0 for the service's default.</param>
 /// <param name="Exact">Score every row instead of walking HNSW graphs: exact, and slower on large segments.</param>
+/// <param name="Partitions">Only rows of these partitions; null for every partition.</param>
 public sealed record SearchParameters(
     string? Filter = null,
     IReadOnlyList<string>? OutputFields = null,
     ConsistencyLevel Consistency = ConsistencyLevel.Bounded,
     string? VectorField = null,
     int Ef = 0,
-    bool Exact = false);
+    bool Exact = false,
+    IReadOnlyList<string>? Partitions = null);
 
 /// <summary>Options of <see cref="MilvusClient.QueryAsync"/>.</summary>
 /// <param name="OutputFields">Fields returned besides the primary key.</param>
 /// <param name="Limit">The most rows returned (offset + limit ≤ <see cref="QueryRequest.MaxRows"/>).</param>
 /// <param name="Offset">Rows skipped first, in primary key order.</param>
 /// <param name="Consistency">Which writes the query must see.</param>
+/// <param name="Partitions">Only rows of these partitions; null for every partition.</param>
 public sealed record QueryParameters(
     IReadOnlyList<string>? OutputFields = null,
     int Limit = 100,
     int Offset = 0,
-    ConsistencyLevel Consistency = ConsistencyLevel.Bounded);
+    ConsistencyLevel Consistency = ConsistencyLevel.Bounded,
+    IReadOnlyList<string>? Partitions = null);
 
 /// <summary>Reads: vector search, scalar queries, lookups by primary key and counts.</summary>
 public sealed partial class MilvusClient
@@ -118,12 +122,13 @@ public sealed partial class MilvusClient
                 $"Collection '{collection}': search with at least one vector of {field.Dimension} values for field '{field.Name}'.");
         }
 
+        var partitions = PartitionIds(info, parameters.Partitions);
         var guarantee = await GuaranteeAsync(parameters.Consistency, cancellationToken).ConfigureAwait(false);
         float[] values = [.. vectors.SelectMany(v => v)];
         // Not cancelled by this caller: the request may carry other callers' searches (see SearchBatches).
         async Task<IReadOnlyList<SearchHits>> SendAsync(float[] batch, HybridTimestamp at)
         {
-            var request = new SearchRequest(info.Id, field.Name, batch, topK, parameters.Filter, parameters.OutputFields ?? [], at, parameters.Ef, parameters.Exact);
+            var request = new SearchRequest(info.Id, field.Name, batch, topK, parameters.Filter, parameters.OutputFields ?? [], at, parameters.Ef, parameters.Exact, partitions);
             var shards = await Task.WhenAll(info.VChannels.Select(vchannel =>
                 OnShardAsync(info, vchannel, delegator => delegator.SearchAsync(request), CancellationToken.None))).ConfigureAwait(false);
             return [.. Enumerable.Range(0, batch.Length / field.Dimension).Select(q => ReadMerge.Hits([.. shards.Select(s => s[q])], field.Metric, topK))];
@@ -137,7 +142,7 @@ public sealed partial class MilvusClient
 
         var shape = new SearchShape(
             info.Id, field.Name, topK, parameters.Filter, string.Join('\n', parameters.OutputFields ?? []), parameters.Consistency, parameters.Ef, parameters.Exact,
-            RequestContext.Get(CallerIdentity.TokenKey) as string);
+            RequestContext.Get(CallerIdentity.TokenKey) as string, partitions is null ? null : string.Join(',', partitions));
         return await _searches.SearchAsync(shape, values, vectors.Count, guarantee, SendAsync, cancellationToken).ConfigureAwait(false);
     }
 
@@ -164,18 +169,27 @@ public sealed partial class MilvusClient
         if (parameters.OutputFields is [CountField])
         {
             // Milvus' query(filter, output_fields=["count(*)"]): one row, one column.
-            return new RowBatch([FieldColumn.Int64(CountField, [await CountAsync(collection, filter, parameters.Consistency, cancellationToken).ConfigureAwait(false)])]);
+            return new RowBatch([FieldColumn.Int64(CountField, [await CountAsync(collection, filter, parameters.Consistency, parameters.Partitions, cancellationToken).ConfigureAwait(false)])]);
         }
 
         var request = new QueryRequest(
-            info.Id, filter, parameters.OutputFields ?? [], parameters.Offset + parameters.Limit, await GuaranteeAsync(parameters.Consistency, cancellationToken).ConfigureAwait(false));
+            info.Id, filter, parameters.OutputFields ?? [], parameters.Offset + parameters.Limit, await GuaranteeAsync(parameters.Consistency, cancellationToken).ConfigureAwait(false),
+            PartitionIds: PartitionIds(info, parameters.Partitions));
         var result = await QueryShardsAsync(info, info.VChannels, request, cancellationToken).ConfigureAwait(false);
         return result.Rows.Slice(Math.Min(parameters.Offset, result.Rows.RowCount), Math.Max(0, result.Rows.RowCount - parameters.Offset));
     }
 
-    /// <summary>The rows with primary keys <paramref name="keys"/> (those that exist), in primary key order.</summary>
+    /// <summary>
+    /// The rows with primary keys <paramref name="keys"/> (those that exist, in <paramref name="partitions"/> when given),
+    /// in primary key order.
+    /// </summary>
     public async Task<RowBatch> GetAsync(
-        string collection, PrimaryKeys keys, IReadOnlyList<string>? outputFields = null, ConsistencyLevel consistency = ConsistencyLevel.Strong, CancellationToken cancellationToken = default)
+        string collection,
+        PrimaryKeys keys,
+        IReadOnlyList<string>? outputFields = null,
+        ConsistencyLevel consistency = ConsistencyLevel.Strong,
+        IReadOnlyList<string>? partitions = null,
+        CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(keys);
         var info = await CollectionAsync(collection, cancellationToken).ConfigureAwait(false);
@@ -186,25 +200,41 @@ public sealed partial class MilvusClient
         }
 
         QueryRequest.CheckOutputFields(outputFields?.Count ?? 0);
+        var partitionIds = PartitionIds(info, partitions);
 
         var guarantee = await GuaranteeAsync(consistency, cancellationToken).ConfigureAwait(false);
         var shardOf = ShardRouter.ShardsOf(keys.Values, info.VChannels.Count);
         var byShard = Enumerable.Range(0, keys.Count).GroupBy(i => shardOf[i]).ToArray();
         var results = await Task.WhenAll(byShard.Select(g =>
         {
-            var request = new QueryRequest(info.Id, null, outputFields ?? [], QueryRequest.MaxRows, guarantee, Keys: keys.Select([.. g]));
+            var request = new QueryRequest(info.Id, null, outputFields ?? [], QueryRequest.MaxRows, guarantee, Keys: keys.Select([.. g]), PartitionIds: partitionIds);
             return OnShardAsync(info, info.VChannels[g.Key], delegator => delegator.QueryAsync(request), cancellationToken);
         })).ConfigureAwait(false);
         return ReadMerge.Rows(results, info.Schema.PrimaryKey.Name, QueryRequest.MaxRows).Rows;
     }
 
-    /// <summary>How many rows match <paramref name="filter"/> (all rows when null): Milvus' <c>count(*)</c>.</summary>
-    public async Task<long> CountAsync(string collection, string? filter = null, ConsistencyLevel consistency = ConsistencyLevel.Bounded, CancellationToken cancellationToken = default)
+    /// <summary>
+    /// How many rows match <paramref name="filter"/> (all rows when null), in <paramref name="partitions"/> when given:
+    /// Milvus' <c>count(*)</c>.
+    /// </summary>
+    public async Task<long> CountAsync(
+        string collection,
+        string? filter = null,
+        ConsistencyLevel consistency = ConsistencyLevel.Bounded,
+        IReadOnlyList<string>? partitions = null,
+        CancellationToken cancellationToken = default)
     {
         var info = await CollectionAsync(collection, cancellationToken).ConfigureAwait(false);
-        var request = new QueryRequest(info.Id, filter, [], 0, await GuaranteeAsync(consistency, cancellationToken).ConfigureAwait(false), CountOnly: true);
+        var request = new QueryRequest(
+            info.Id, filter, [], 0, await GuaranteeAsync(consistency, cancellationToken).ConfigureAwait(false), CountOnly: true, PartitionIds: PartitionIds(info, partitions));
         return (await QueryShardsAsync(info, info.VChannels, request, cancellationToken).ConfigureAwait(false)).Count;
     }
+
+    /// <summary>The ids of the partitions named, or null (every partition) when none are; an unknown name is <see cref="ErrorCode.PartitionNotFound"/>.</summary>
+    private static long[]? PartitionIds(CollectionInfo info, IReadOnlyList<string>? partitions) => partitions?
+        .Select(p => info.PartitionId(p) ?? throw new MilvusException(ErrorCode.PartitionNotFound, $"Collection '{info.Name}' has no partition '{p}'."))
+        .Distinct()
+        .ToArray();
 
     /// <summary>
     /// What each shard of a collection serves to reads now (index = shard), as replica <paramref name="replica"/> sees

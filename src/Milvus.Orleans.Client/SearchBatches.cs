@@ -9,7 +9,7 @@ namespace Milvus.Orleans.Client;
 /// sends one user's search under another's token.
 /// </summary>
 internal readonly record struct SearchShape(
-    long CollectionId, string Field, int TopK, string? Filter, string OutputFields, ConsistencyLevel Consistency, int Ef, bool Exact, string? Token);
+    long CollectionId, string Field, int TopK, string? Filter, string OutputFields, ConsistencyLevel Consistency, int Ef, bool Exact, string? Token, string? Partitions);
 
 /// <summary>
 /// Group commit for searches: while <see cref="InFlight"/> searches of one shape are out, the searches that come meanwhile

@@ -75,10 +75,24 @@ public sealed class CollectionEndpointTests(RestFixture fixture)
     [Fact]
     public async Task Partitions_WhenCreatedAndDropped_AreListedAndFoundThenGone()
     {
-        await fixture.CallAsync("collections/create", """{"collectionName":"parted","dimension":2}""");
+        await fixture.CallAsync("collections/create", """{"collectionName":"parted","dimension":2,"metricType":"L2"}""");
         Assert.Equal("""{"code":0,"data":{}}""", await fixture.CallAsync("partitions/create", """{"collectionName":"parted","partitionName":"p2024"}"""));
         Assert.Equal("""{"code":0,"data":["_default","p2024"]}""", await fixture.CallAsync("partitions/list", """{"collectionName":"parted"}"""));
         Assert.Equal("""{"code":0,"data":{"has":true}}""", await fixture.CallAsync("partitions/has", """{"collectionName":"parted","partitionName":"p2024"}"""));
+
+        Assert.Equal(
+            """{"code":0,"data":{"insertCount":2,"insertIds":[1,2]}}""",
+            await fixture.CallAsync("entities/insert", """{"collectionName":"parted","partitionName":"p2024","data":[{"id":1,"vector":[1,0]},{"id":2,"vector":[0,1]}]}"""));
+        await fixture.CallAsync("entities/insert", """{"collectionName":"parted","data":[{"id":3,"vector":[1,1]}]}""");
+        Assert.Equal(
+            """{"code":0,"cost":0,"data":[{"id":1},{"id":2}]}""",
+            await fixture.CallAsync("entities/query", """{"collectionName":"parted","partitionNames":["p2024"],"outputFields":[],"consistencyLevel":"Strong"}"""));
+        Assert.Equal(
+            """{"code":0,"cost":0,"data":[{"count(*)":1}]}""",
+            await fixture.CallAsync("entities/query", """{"collectionName":"parted","partitionNames":["_default"],"outputFields":["count(*)"],"consistencyLevel":"Strong"}"""));
+        Assert.Equal(
+            """{"code":0,"cost":0,"data":[{"id":3,"distance":0}],"topks":[1]}""",
+            await fixture.CallAsync("entities/search", """{"collectionName":"parted","partitionNames":["_default"],"data":[[1,1]],"limit":3,"consistencyLevel":"Strong"}"""));
 
         Assert.Equal("""{"code":0,"data":{}}""", await fixture.CallAsync("partitions/drop", """{"collectionName":"parted","partitionName":"p2024"}"""));
         Assert.Equal("""{"code":0,"data":{"has":false}}""", await fixture.CallAsync("partitions/has", """{"collectionName":"parted","partitionName":"p2024"}"""));

@@ -25,7 +25,7 @@ public sealed class RestErrorTests(RestFixture fixture) : IAsyncLifetime
     [InlineData("entities/search", """{"collectionName":"strict","data":[[1,0]],"limit":0}""", """{"code":1100,"message":"'limit' is 0: allowed 1..16384"}""")]
     [InlineData("entities/search", """{"collectionName":"strict","data":[[1,0]],"consistencyLevel":"Sometimes"}""", """{"code":1100,"message":"'consistencyLevel' is 'Sometimes': expected Strong, Bounded, Session or Eventually"}""")]
     [InlineData("entities/search", """{"collectionName":"strict","data":[[1,0]],"searchParams":{"metric_type":"IP"}}""", """{"code":1100,"message":"metric type IP does not match the metric of field 'vector' (COSINE)"}""")]
-    [InlineData("entities/search", """{"collectionName":"strict","data":[[1,0]],"partitionNames":["nowhere"]}""", """{"code":200,"message":"partition not found[partition=nowhere]"}""")]
+    [InlineData("entities/search", """{"collectionName":"strict","data":[[1,0]],"partitionNames":["nowhere"]}""", """{"code":200,"message":"Collection 'strict' has no partition 'nowhere'."}""")]
     [InlineData("entities/query", """{"collectionName":"strict","filter":"color == 1"}""", """{"code":1100,"message":"Invalid expression at position 0: collection 'strict' has no field 'color'."}""")]
     [InlineData("entities/hybrid_search", """{"collectionName":"strict"}""", """{"code":1100,"message":"hybrid_search is not supported yet: send one search per vector field"}""")]
     [InlineData("collections/create", """{"collectionName":"strict2","dimension":2,"idType":"Int8"}""", """{"code":1100,"message":"'idType' is 'Int8': expected Int64 or VarChar"}""")]

@@ -12,6 +12,7 @@ namespace Milvus.Orleans.Query;
 /// <param name="GuaranteeTs">The shard has applied every write up to it before searching (see <see cref="ConsistencyLevel"/>).</param>
 /// <param name="Ef">HNSW breadth of search (larger: better recall, slower); 0 for the service's default.</param>
 /// <param name="Exact">Score every row (brute force) instead of walking HNSW graphs: exact results, slower.</param>
+/// <param name="PartitionIds">Only rows of these partitions, or null for every partition.</param>
 [GenerateSerializer, Immutable]
 public sealed record SearchRequest(
     [property: Id(0)] long CollectionId,
@@ -22,7 +23,8 @@ public sealed record SearchRequest(
     [property: Id(5)] IReadOnlyList<string> OutputFields,
     [property: Id(6)] HybridTimestamp GuaranteeTs,
     [property: Id(7)] int Ef = 0,
-    [property: Id(8)] bool Exact = false)
+    [property: Id(8)] bool Exact = false,
+    [property: Id(9)] IReadOnlyList<long>? PartitionIds = null)
 {
     /// <summary>The largest top-k, as Milvus allows.</summary>
     public const int MaxTopK = 16_384;
@@ -74,6 +76,7 @@ public sealed record SearchHits(
 /// <param name="GuaranteeTs">The shard has applied every write up to it before reading.</param>
 /// <param name="CountOnly">Return only how many rows match.</param>
 /// <param name="Keys">Only rows with these primary keys (at most <see cref="MaxRows"/>), or null for any: a get by keys.</param>
+/// <param name="PartitionIds">Only rows of these partitions, or null for every partition.</param>
 [GenerateSerializer, Immutable]
 public sealed record QueryRequest(
     [property: Id(0)] long CollectionId,
@@ -82,7 +85,8 @@ public sealed record QueryRequest(
     [property: Id(3)] int Limit,
     [property: Id(4)] HybridTimestamp GuaranteeTs,
     [property: Id(5)] bool CountOnly = false,
-    [property: Id(6)] PrimaryKeys? Keys = null)
+    [property: Id(6)] PrimaryKeys? Keys = null,
+    [property: Id(7)] IReadOnlyList<long>? PartitionIds = null)
 {
     /// <summary>The most rows one query returns (offset + limit), as Milvus allows.</summary>
     public const int MaxRows = 16_384;

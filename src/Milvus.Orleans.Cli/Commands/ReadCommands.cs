@@ -92,7 +92,7 @@ internal static class ReadCommands
         var filter = new Option<string?>("--filter") { Description = "A filter expression; all rows when left out." };
         var command = new Command("count", "How many rows match a filter: count(*).") { collection, filter, Consistency };
         command.SetAction((parse, ct) => ClusterConnection.RunAsync(parse, async (client, token) =>
-            Console.WriteLine((await client.CountAsync(parse.GetValue(collection)!, parse.GetValue(filter), parse.GetValue(Consistency), token)).ToString(CultureInfo.InvariantCulture)), ct));
+            Console.WriteLine((await client.CountAsync(parse.GetValue(collection)!, parse.GetValue(filter), parse.GetValue(Consistency), cancellationToken: token)).ToString(CultureInfo.InvariantCulture)), ct));
         return command;
     }
 

@@ -62,23 +62,22 @@ internal static class EntityEndpoints
     private static async Task<RestReply> GetAsync(RestCall call)
     {
         var info = await LoadedAsync(call);
-        RefusePartitions(call.Body, info);
         var keys = Keys(info.Schema.PrimaryKey, call.Body.Required("id"));
         var output = OutputFields.Of(info.Schema, call.Body.Strings("outputFields"), ["*"]);
-        var rows = await call.Client.GetAsync(info.Name, keys, output.Fields, Consistency(call.Body, ConsistencyLevel.Strong), call.CancellationToken);
+        var rows = await call.Client.GetAsync(
+            info.Name, keys, output.Fields, Consistency(call.Body, ConsistencyLevel.Strong), Partitions(call.Body), call.CancellationToken);
         return new(writer => output.WriteRows(writer, rows, call.Int64AsString), WithCost: true);
     }
 
     private static async Task<RestReply> QueryAsync(RestCall call)
     {
         var info = await LoadedAsync(call);
-        RefusePartitions(call.Body, info);
         var filter = call.Body.String("filter") is { Length: > 0 } text ? text : null;
         var consistency = Consistency(call.Body, ConsistencyLevel.Bounded);
         var requested = call.Body.Strings("outputFields");
         if (requested is ["count(*)"])
         {
-            var count = await call.Client.CountAsync(info.Name, filter, consistency, call.CancellationToken);
+            var count = await call.Client.CountAsync(info.Name, filter, consistency, Partitions(call.Body), call.CancellationToken);
             return new(writer =>
             {
                 writer.WriteStartArray();
@@ -92,7 +91,7 @@ internal static class EntityEndpoints
         var output = OutputFields.Of(info.Schema, requested, ["*"]);
         var limit = call.Body.Int("limit", DefaultLimit, 1, QueryRequest.MaxRows);
         var offset = call.Body.Int("offset", 0, 0, QueryRequest.MaxRows - limit);
-        var rows = await call.Client.QueryAsync(info.Name, filter, new QueryParameters(output.Fields, limit, offset, consistency), call.CancellationToken);
+        var rows = await call.Client.QueryAsync(info.Name, filter, new QueryParameters(output.Fields, limit, offset, consistency, Partitions(call.Body)), call.CancellationToken);
         return new(writer => output.WriteRows(writer, rows, call.Int64AsString), WithCost: true);
     }
 
@@ -100,7 +99,6 @@ internal static class EntityEndpoints
     {
         var body = call.Body;
         var info = await LoadedAsync(call);
-        RefusePartitions(body, info);
         if (body.Has("groupingField"))
         {
             throw RestException.Invalid("groupingField is not supported yet");
@@ -129,7 +127,8 @@ internal static class EntityEndpoints
             output.Fields,
             Consistency(body, ConsistencyLevel.Bounded),
             field.Name,
-            indexParams?.Int("ef", 0, 1, SearchRequest.MaxTopK) ?? 0);
+            indexParams?.Int("ef", 0, 1, SearchRequest.MaxTopK) ?? 0,
+            Partitions: Partitions(body));
         var hits = await call.Client.SearchAsync(info.Name, vectors, offset + limit, parameters, call.CancellationToken);
         var key = info.Schema.PrimaryKey.Name;
         return new(
@@ -176,19 +175,8 @@ internal static class EntityEndpoints
         return info.Loaded ? info : throw new RestException(RestCode.CollectionNotLoaded, $"collection not loaded[collection={name}]: load it first (collections/load)");
     }
 
-    /// <summary><c>partitionNames</c>: reads of some partitions only are not served yet; all of them (or the only one) is the collection.</summary>
-    private static void RefusePartitions(RestBody body, CollectionInfo info)
-    {
-        if (body.Strings("partitionNames") is { Count: > 0 } partitions && !info.Partitions.All(partitions.Contains))
-        {
-            foreach (var partition in partitions.Where(p => !info.HasPartition(p)))
-            {
-                throw new RestException(RestCode.PartitionNotFound, $"partition not found[partition={partition}]");
-            }
-
-            throw RestException.Invalid("reads of some partitions only are not supported yet: leave partitionNames out to read every partition");
-        }
-    }
+    /// <summary><c>partitionNames</c>: the partitions a read covers; absent or empty, every partition.</summary>
+    private static IReadOnlyList<string>? Partitions(RestBody body) => body.Strings("partitionNames") is { Count: > 0 } partitions ? partitions : null;
 
     private static ConsistencyLevel Consistency(RestBody body, ConsistencyLevel defaultLevel) =>
         body.String("consistencyLevel") is { } level ? RestNames.Consistency(level, "consistencyLevel") : defaultLevel;

@@ -105,9 +105,9 @@ internal sealed partial class QueryDelegatorGrain(
         // local search checks the request before anything goes to a node.
         var snapshot = Take(source);
         var readTs = (long)snapshot.Applied.Value;
-        var local = BlockReads.Search(LocalBlocks(snapshot, schema), request, schema, _deletes, readTs, options.Value.HnswEf);
+        var local = BlockReads.Search(LocalBlocks(snapshot, schema, request.PartitionIds), request, schema, _deletes, readTs, options.Value.HnswEf);
         var metric = schema.Field(request.VectorField)!.Metric;
-        var remote = await Task.WhenAll(ByNode(snapshot).Select(node => OnNodeAsync(
+        var remote = await Task.WhenAll(ByNode(snapshot, request.PartitionIds).Select(node => OnNodeAsync(
             node.Key,
             node.Value,
             schema,
@@ -125,8 +125,8 @@ internal sealed partial class QueryDelegatorGrain(
         // The local query checks the request before anything goes to a node.
         var snapshot = Take(source);
         var readTs = (long)snapshot.Applied.Value;
-        var local = BlockReads.Query([.. LocalBlocks(snapshot, schema).Select(b => b.Block)], request, schema, _deletes, readTs);
-        var remote = await Task.WhenAll(ByNode(snapshot).Select(node => OnNodeAsync(
+        var local = BlockReads.Query([.. LocalBlocks(snapshot, schema, request.PartitionIds).Select(b => b.Block)], request, schema, _deletes, readTs);
+        var remote = await Task.WhenAll(ByNode(snapshot, request.PartitionIds).Select(node => OnNodeAsync(
             node.Key,
             node.Value,
             schema,
@@ -408,23 +408,29 @@ internal sealed partial class QueryDelegatorGrain(
         return snapshot;
     }
 
-    private static List<SearchedBlock> LocalBlocks(VChannelSnapshot snapshot, CollectionSchema schema)
+    /// <summary>The rows this delegator holds in memory, of <paramref name="partitions"/> (null: of every partition).</summary>
+    private static List<SearchedBlock> LocalBlocks(VChannelSnapshot snapshot, CollectionSchema schema, IReadOnlyList<long>? partitions)
     {
         var blocks = new List<SearchedBlock>();
-        foreach (var growing in snapshot.Growing)
+        foreach (var growing in snapshot.Growing.Where(g => partitions?.Contains(g.Key.PartitionId) ?? true))
         {
             blocks.AddRange(growing.Batches.Select(b => new SearchedBlock(RowBlock.Written(schema, b.Rows, b.Ts), null)));
         }
 
-        blocks.AddRange(snapshot.Sealed.Select(k => new SearchedBlock(RowBlock.Sealed(schema, k.Segment.Rows, k.Segment.Timestamps), null)));
+        blocks.AddRange(snapshot.Sealed
+            .Where(k => partitions?.Contains(k.Segment.Key.PartitionId) ?? true)
+            .Select(k => new SearchedBlock(RowBlock.Sealed(schema, k.Segment.Rows, k.Segment.Timestamps), null)));
         return blocks;
     }
 
-    /// <summary>The segments each query node answers for: those placed, less those this snapshot still holds in memory.</summary>
-    private Dictionary<long, long[]> ByNode(VChannelSnapshot snapshot)
+    /// <summary>
+    /// The segments each query node answers for: those placed, of <paramref name="partitions"/> (null: of every
+    /// partition), less those this snapshot still holds in memory.
+    /// </summary>
+    private Dictionary<long, long[]> ByNode(VChannelSnapshot snapshot, IReadOnlyList<long>? partitions)
     {
         var inMemory = snapshot.Sealed.Select(k => k.Segment.Key.SegmentId).ToHashSet();
-        return _placed.Where(p => !inMemory.Contains(p.Key))
+        return _placed.Where(p => !inMemory.Contains(p.Key) && (partitions?.Contains(PartitionOf(p.Key)) ?? true))
             .GroupBy(p => p.Value, p => p.Key)
             .ToDictionary(g => g.Key, g => g.ToArray());
     }

@@ -66,7 +66,7 @@ public sealed class FuzzTests(FuzzTests.Fixture fixture) : IClassFixture<FuzzTes
         Assert.Equal(Requests, outcomes.Sum());
         Assert.True(outcomes[(int)FuzzOutcome.Done] > Requests / 10, $"only {outcomes[(int)FuzzOutcome.Done]} of {Requests} requests succeeded");
         Assert.Equal(2, fixture.Cluster.Cluster.GetActiveSilos().Count());
-        Assert.Equal(1_000L, await fixture.Cluster.Client.CountAsync(FuzzInputs.Schema.Name, "id < 1000", ConsistencyLevel.Strong, ct));
+        Assert.Equal(1_000L, await fixture.Cluster.Client.CountAsync(FuzzInputs.Schema.Name, "id < 1000", ConsistencyLevel.Strong, cancellationToken: ct));
     }
 
     /// <summary>Two silos and the fuzz collection with rows 0..999, half of them flushed to history.</summary>

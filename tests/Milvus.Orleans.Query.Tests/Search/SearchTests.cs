@@ -169,7 +169,7 @@ public class SearchTests : IAsyncLifetime
         var strong = Query.ConsistencyLevel.Strong;
 
         var rows = await client.QueryAsync("scalar", "id % 10 == 0 and id < 800", new QueryParameters(["title"], Limit: 20, Offset: 5, Consistency: strong), ct);
-        var count = await client.CountAsync("scalar", "id % 10 == 0 and id < 800", strong, ct);
+        var count = await client.CountAsync("scalar", "id % 10 == 0 and id < 800", strong, cancellationToken: ct);
         var all = await client.CountAsync("scalar", consistency: strong, cancellationToken: ct);
         var countStar = await client.QueryAsync("scalar", "id >= 890", new QueryParameters(["count(*)"], Consistency: strong), ct);
         var got = await client.GetAsync("scalar", PrimaryKeys.Of(5, 10, 650, 700, 899, 5_000), ["title"], cancellationToken: ct);

@@ -88,7 +88,7 @@ public sealed class BadInputTests(BadInputFixture fixture) : IClassFixture<BadIn
         ["load with 0 replicas"] = ((c, _, ct) => c.LoadCollectionAsync("good", replicas: 0, ct), ErrorCode.InvalidArgument, "Collection 'good': replicas must be 1 to 8, not 0."),
         ["load with 9 replicas"] = ((c, _, ct) => c.LoadCollectionAsync("good", replicas: 9, ct), ErrorCode.InvalidArgument, "Collection 'good': replicas must be 1 to 8, not 9."),
         ["status of a replica not loaded"] = ((c, _, ct) => c.GetShardStatusAsync("good", replica: 1, ct), ErrorCode.InvalidArgument, "Collection 'good' has replicas 0..0, not 1."),
-        ["unknown consistency level"] = ((c, _, ct) => c.CountAsync("good", null, (Query.ConsistencyLevel)9, ct), ErrorCode.InvalidArgument, "Consistency level 9 is not one of Strong, Bounded, Session, Eventually."),
+        ["unknown consistency level"] = ((c, _, ct) => c.CountAsync("good", null, (Query.ConsistencyLevel)9, cancellationToken: ct), ErrorCode.InvalidArgument, "Consistency level 9 is not one of Strong, Bounded, Session, Eventually."),
     };
 
     /// <summary>Batches sent straight to shard 0 of <c>good</c>, as a client that skips its own checks would.</summary>

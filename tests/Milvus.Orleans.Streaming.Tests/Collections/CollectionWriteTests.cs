@@ -179,7 +179,39 @@ public sealed class CollectionWriteTests() : ClusterTests(3)
 
         var rows = await client.QueryAsync("tagged", "id < 100", new Client.QueryParameters([CollectionSchema.DynamicFieldName], Consistency: Query.ConsistencyLevel.Strong), ct);
         Assert.Equal(["{}", "{}", "{}", "{}", """{"tag":"a"}""", """{"tag":"b"}"""], (string[])rows.Column(CollectionSchema.DynamicFieldName)!.Values);
-        Assert.Equal(1L, await client.CountAsync("tagged", "tag == \"b\"", Query.ConsistencyLevel.Strong, ct));
+        Assert.Equal(1L, await client.CountAsync("tagged", "tag == \"b\"", Query.ConsistencyLevel.Strong, cancellationToken: ct));
+    }
+
+    [Fact]
+    public async Task Reads_WhenPartitionsAreNamed_SeeOnlyTheRowsOfThosePartitionsSealedAndGrowing()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var client = TestCluster.Client;
+        await client.CreateCollectionAsync(TestRows.Schema("parted", shards: 2), ct);
+        await client.CreatePartitionAsync("parted", "p1", ct);
+        await client.InsertAsync("parted", TestRows.Rows(0, 10), cancellationToken: ct);
+        await client.InsertAsync("parted", TestRows.Rows(10, 5), "p1", ct);
+        await client.FlushAsync("parted", ct);
+        await client.InsertAsync("parted", TestRows.Rows(15, 5), "p1", ct);
+        await client.InsertAsync("parted", TestRows.Rows(20, 5), cancellationToken: ct);
+        var strong = Query.ConsistencyLevel.Strong;
+        var query = (float[])TestRows.Rows(12, 1).Column("vec")!.Values;
+
+        var counts = (
+            await client.CountAsync("parted", null, strong, ["p1"], ct),
+            await client.CountAsync("parted", null, strong, [Names.DefaultPartition], ct),
+            await client.CountAsync("parted", null, strong, ["p1", Names.DefaultPartition], ct),
+            await client.CountAsync("parted", null, strong, cancellationToken: ct));
+        var searched = await client.SearchAsync("parted", [query], 100, new Client.SearchParameters(Consistency: strong, Partitions: ["p1"]), ct);
+        var queried = await client.QueryAsync("parted", "id >= 0", new Client.QueryParameters(Consistency: strong, Partitions: ["p1"]), ct);
+        var got = await client.GetAsync("parted", PrimaryKeys.Of(0, 10, 20), consistency: strong, partitions: ["p1"], cancellationToken: ct);
+        var unknown = await Assert.ThrowsAsync<MilvusException>(() => client.CountAsync("parted", null, strong, ["p9"], ct));
+
+        Assert.Equal((10L, 15L, 25L, 25L), counts);
+        Assert.Equal(Enumerable.Range(10, 10).Select(i => (long)i), TestRows.Keys(searched[0].Rows).Order());
+        Assert.Equal(Enumerable.Range(10, 10).Select(i => (long)i), TestRows.Keys(queried));
+        Assert.Equal([10L], TestRows.Keys(got));
+        Assert.Equal((ErrorCode.PartitionNotFound, "Collection 'parted' has no partition 'p9'."), (unknown.Code, unknown.Message));
     }
 
     [Fact]

@@ -32,7 +32,7 @@ public sealed class StorageFaultTests : IAsyncDisposable
         Assert.False(acknowledgedDuringFault);
         Assert.Equal(10, written.Count);
         Assert.Equal(20L, await client.CountAsync("faulty", consistency: Query.ConsistencyLevel.Strong, cancellationToken: ct));
-        Assert.Equal(10L, await client.CountAsync("faulty", "id >= 10", Query.ConsistencyLevel.Strong, ct));
+        Assert.Equal(10L, await client.CountAsync("faulty", "id >= 10", Query.ConsistencyLevel.Strong, cancellationToken: ct));
     }
 
     [Fact]
@@ -48,7 +48,7 @@ public sealed class StorageFaultTests : IAsyncDisposable
         await client.InsertAsync("faulty", TestRows.Rows(20, 10), cancellationToken: ct);
 
         Assert.True(error.IsTransient, $"{error.Code}: {error.Message}");
-        Assert.Equal(0L, await client.CountAsync("faulty", "id >= 10 and id < 20", Query.ConsistencyLevel.Strong, ct));
+        Assert.Equal(0L, await client.CountAsync("faulty", "id >= 10 and id < 20", Query.ConsistencyLevel.Strong, cancellationToken: ct));
         Assert.Equal(20L, await client.CountAsync("faulty", consistency: Query.ConsistencyLevel.Strong, cancellationToken: ct));
     }
 

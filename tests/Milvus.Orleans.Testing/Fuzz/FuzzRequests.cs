@@ -35,13 +35,13 @@ public sealed record FuzzQuery(string Filter, int Limit, int Offset, string[] Ou
 public sealed record FuzzCount(string Filter) : FuzzRequest
 {
     public override Task RunAsync(MilvusClient client, CancellationToken cancellationToken) =>
-        client.CountAsync(FuzzInputs.Schema.Name, Filter, Query.ConsistencyLevel.Eventually, cancellationToken);
+        client.CountAsync(FuzzInputs.Schema.Name, Filter, Query.ConsistencyLevel.Eventually, cancellationToken: cancellationToken);
 }
 
 public sealed record FuzzGet(long[] Keys) : FuzzRequest
 {
     public override Task RunAsync(MilvusClient client, CancellationToken cancellationToken) =>
-        client.GetAsync(FuzzInputs.Schema.Name, PrimaryKeys.Of(Keys), ["title"], Query.ConsistencyLevel.Eventually, cancellationToken);
+        client.GetAsync(FuzzInputs.Schema.Name, PrimaryKeys.Of(Keys), ["title"], Query.ConsistencyLevel.Eventually, cancellationToken: cancellationToken);
 }
 
 public sealed record FuzzInsert(RowBatch Rows) : FuzzRequest
