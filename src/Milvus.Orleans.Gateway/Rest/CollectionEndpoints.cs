@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
+using Milvus.Orleans.Client;
 using Milvus.Orleans.Schema;
 
 namespace Milvus.Orleans.Gateway.Rest;
@@ -20,26 +21,10 @@ internal static class CollectionEndpoints
             return RestReply.Object("has", (await call.Client.ListCollectionsAsync(call.CancellationToken)).Contains(name, StringComparer.Ordinal));
         });
         endpoints["collections/list"] = new(async call => RestReply.Strings(await call.Client.ListCollectionsAsync(call.CancellationToken)));
-        endpoints["collections/drop"] = new(async call =>
-        {
-            await call.Client.DropCollectionAsync(call.Collection, call.CancellationToken);
-            return RestReply.Empty;
-        });
-        endpoints["collections/load"] = new(async call =>
-        {
-            await call.Client.LoadCollectionAsync(call.Collection, call.CancellationToken);
-            return RestReply.Empty;
-        });
-        endpoints["collections/release"] = new(async call =>
-        {
-            await call.Client.ReleaseCollectionAsync(call.Collection, call.CancellationToken);
-            return RestReply.Empty;
-        });
-        endpoints["collections/flush"] = new(async call =>
-        {
-            await call.Client.FlushAsync(call.Collection, call.CancellationToken);
-            return RestReply.Empty;
-        });
+        endpoints["collections/drop"] = Done((client, name, ct) => client.DropCollectionAsync(name, ct));
+        endpoints["collections/load"] = Done((client, name, ct) => client.LoadCollectionAsync(name, ct));
+        endpoints["collections/release"] = Done((client, name, ct) => client.ReleaseCollectionAsync(name, ct));
+        endpoints["collections/flush"] = Done((client, name, ct) => client.FlushAsync(name, ct));
         endpoints["collections/get_load_state"] = new(async call =>
         {
             var info = await call.Client.DescribeCollectionAsync(call.Collection, call.CancellationToken);
@@ -64,6 +49,13 @@ internal static class CollectionEndpoints
         endpoints["collections/get_stats"] = new(async call =>
             RestReply.Object("rowCount", await call.Client.CountAsync(call.Collection, consistency: Query.ConsistencyLevel.Strong, cancellationToken: call.CancellationToken)));
     }
+
+    /// <summary>An endpoint that does <paramref name="action"/> to the collection it names and answers <c>{}</c>.</summary>
+    private static RestEndpoint Done(Func<MilvusClient, string, CancellationToken, Task> action) => new(async call =>
+    {
+        await action(call.Client, call.Collection, call.CancellationToken);
+        return RestReply.Empty;
+    });
 
     /// <summary>
     /// Quick setup (<c>dimension</c> given: a primary key and a vector field, indexed and loaded) or a full
