@@ -122,7 +122,7 @@ public sealed partial class MilvusClient
                 $"Collection '{collection}': search with at least one vector of {field.Dimension} values for field '{field.Name}'.");
         }
 
-        var partitions = PartitionIds(info, parameters.Partitions);
+        var partitions = await PartitionIdsAsync(info, parameters.Partitions, cancellationToken).ConfigureAwait(false);
         var guarantee = await GuaranteeAsync(parameters.Consistency, cancellationToken).ConfigureAwait(false);
         float[] values = [.. vectors.SelectMany(v => v)];
         // Not cancelled by this caller: the request may carry other callers' searches (see SearchBatches).
@@ -174,7 +174,7 @@ public sealed partial class MilvusClient
 
         var request = new QueryRequest(
             info.Id, filter, parameters.OutputFields ?? [], parameters.Offset + parameters.Limit, await GuaranteeAsync(parameters.Consistency, cancellationToken).ConfigureAwait(false),
-            PartitionIds: PartitionIds(info, parameters.Partitions));
+            PartitionIds: await PartitionIdsAsync(info, parameters.Partitions, cancellationToken).ConfigureAwait(false));
         var result = await QueryShardsAsync(info, info.VChannels, request, cancellationToken).ConfigureAwait(false);
         return result.Rows.Slice(Math.Min(parameters.Offset, result.Rows.RowCount), Math.Max(0, result.Rows.RowCount - parameters.Offset));
     }
@@ -200,7 +200,7 @@ public sealed partial class MilvusClient
         }
 
         QueryRequest.CheckOutputFields(outputFields?.Count ?? 0);
-        var partitionIds = PartitionIds(info, partitions);
+        var partitionIds = await PartitionIdsAsync(info, partitions, cancellationToken).ConfigureAwait(false);
 
         var guarantee = await GuaranteeAsync(consistency, cancellationToken).ConfigureAwait(false);
         var shardOf = ShardRouter.ShardsOf(keys.Values, info.VChannels.Count);
@@ -226,15 +226,31 @@ public sealed partial class MilvusClient
     {
         var info = await CollectionAsync(collection, cancellationToken).ConfigureAwait(false);
         var request = new QueryRequest(
-            info.Id, filter, [], 0, await GuaranteeAsync(consistency, cancellationToken).ConfigureAwait(false), CountOnly: true, PartitionIds: PartitionIds(info, partitions));
+            info.Id, filter, [], 0, await GuaranteeAsync(consistency, cancellationToken).ConfigureAwait(false), CountOnly: true,
+            PartitionIds: await PartitionIdsAsync(info, partitions, cancellationToken).ConfigureAwait(false));
         return (await QueryShardsAsync(info, info.VChannels, request, cancellationToken).ConfigureAwait(false)).Count;
     }
 
-    /// <summary>The ids of the partitions named, or null (every partition) when none are; an unknown name is <see cref="ErrorCode.PartitionNotFound"/>.</summary>
-    private static long[]? PartitionIds(CollectionInfo info, IReadOnlyList<string>? partitions) => partitions?
-        .Select(p => info.PartitionId(p) ?? throw new MilvusException(ErrorCode.PartitionNotFound, $"Collection '{info.Name}' has no partition '{p}'."))
-        .Distinct()
-        .ToArray();
+    /// <summary>
+    /// The ids of the partitions named, or null (every partition) when none are. A name the cached description lacks is
+    /// looked up afresh (another client may have created it); still unknown, it is <see cref="ErrorCode.PartitionNotFound"/>.
+    /// </summary>
+    private async Task<long[]?> PartitionIdsAsync(CollectionInfo info, IReadOnlyList<string>? partitions, CancellationToken cancellationToken)
+    {
+        if (partitions is null)
+        {
+            return null;
+        }
+
+        if (!partitions.All(info.HasPartition))
+        {
+            info = await DescribeCollectionAsync(info.Name, cancellationToken).ConfigureAwait(false);
+        }
+
+        return [.. partitions
+            .Select(p => info.PartitionId(p) ?? throw new MilvusException(ErrorCode.PartitionNotFound, $"Collection '{info.Name}' has no partition '{p}'."))
+            .Distinct()];
+    }
 
     /// <summary>
     /// What each shard of a collection serves to reads now (index = shard), as replica <paramref name="replica"/> sees

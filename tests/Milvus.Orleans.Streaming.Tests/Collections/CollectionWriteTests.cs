@@ -215,6 +215,20 @@ public sealed class CollectionWriteTests() : ClusterTests(3)
     }
 
     [Fact]
+    public async Task Reads_WhenAnotherClientCreatedThePartitionAfterThisOneDescribedTheCollection_FindIt()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var client = TestCluster.Client;
+        var other = new Client.MilvusClient(TestCluster.Cluster.Client);
+        await client.CreateCollectionAsync(TestRows.Schema("later", shards: 1), ct);
+        await other.CountAsync("later", cancellationToken: ct);
+        await client.CreatePartitionAsync("later", "p2", ct);
+        await client.InsertAsync("later", TestRows.Rows(0, 3), "p2", ct);
+
+        Assert.Equal(3L, await other.CountAsync("later", null, Query.ConsistencyLevel.Strong, ["p2"], ct));
+    }
+
+    [Fact]
     public async Task LoadAndRelease_WhenCalled_RecordTheLoadStateTheCatalogDescribes()
     {
         var ct = TestContext.Current.CancellationToken;
