@@ -90,6 +90,7 @@ public sealed class CollectionEndpointTests(RestFixture fixture)
         Assert.Equal(
             """{"code":0,"cost":0,"data":[{"count(*)":1}]}""",
             await fixture.CallAsync("entities/query", """{"collectionName":"parted","partitionNames":["_default"],"outputFields":["count(*)"],"consistencyLevel":"Strong"}"""));
+        Assert.Equal("""{"code":0,"data":{"rowCount":2}}""", await fixture.CallAsync("partitions/get_stats", """{"collectionName":"parted","partitionName":"p2024"}"""));
         Assert.Equal(
             """{"code":0,"cost":0,"data":[{"id":3,"distance":0}],"topks":[1]}""",
             await fixture.CallAsync("entities/search", """{"collectionName":"parted","partitionNames":["_default"],"data":[[1,1]],"limit":3,"consistencyLevel":"Strong"}"""));

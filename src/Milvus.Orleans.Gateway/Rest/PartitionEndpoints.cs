@@ -1,6 +1,6 @@
 namespace Milvus.Orleans.Gateway.Rest;
 
-/// <summary><c>partitions/*</c>: list, create, drop, has.</summary>
+/// <summary><c>partitions/*</c>: list, create, drop, has, get_stats.</summary>
 internal static class PartitionEndpoints
 {
     public static void AddTo(Dictionary<string, RestEndpoint> endpoints)
@@ -15,6 +15,12 @@ internal static class PartitionEndpoints
         {
             await call.Client.DropPartitionAsync(call.Collection, Partition(call), call.CancellationToken);
             return RestReply.Empty;
+        });
+        endpoints["partitions/get_stats"] = new(async call =>
+        {
+            var collection = call.Collection;
+            var partition = Partition(call);
+            return RestReply.Object("rowCount", await call.Client.CountAsync(collection, null, Query.ConsistencyLevel.Strong, [partition], call.CancellationToken));
         });
         endpoints["partitions/has"] = new(async call =>
         {

@@ -42,6 +42,8 @@ public sealed class RestNodeSdkTests(ServiceBoundaryTests.SecuredAppHost host)
                 """partition-list {"code":0,"data":["_default","p1"]}""",
                 """partition-has {"code":0,"data":{"has":true}}""",
                 """partition-insert {"code":0,"data":{"insertCount":1,"insertIds":["9"]}}""",
+                """partition-stats {"code":0,"data":{"rowCount":1}}""",
+                """partition-search {"code":0,"cost":0,"data":[{"id":"9","distance":162}],"topks":[1]}""",
                 """partition-drop {"code":0,"data":{}}""",
                 """full-insert {"code":0,"data":{"insertCount":2,"insertIds":["x","y"]}}""",
                 """full-search {"code":0,"cost":0,"data":[{"pk":"x","rank":7,"id":"x","distance":3},{"pk":"y","rank":8,"id":"y","distance":2}],"topks":[2]}""",

@@ -49,6 +49,8 @@ async function main() {
   await step('partition-list', () => client.listPartitions({ collectionName: 'node_quick' }));
   await step('partition-has', () => client.hasPartition({ collectionName: 'node_quick', partitionName: 'p1' }));
   await step('partition-insert', () => client.insert({ collectionName: 'node_quick', partitionName: 'p1', data: [{ id: 9, vector: [9, 9] }] }));
+  await step('partition-stats', () => client.getPartitionStatistics({ collectionName: 'node_quick', partitionName: 'p1' }));
+  await step('partition-search', () => client.search({ collectionName: 'node_quick', partitionNames: ['p1'], data: [[0, 0]], limit: 5, consistencyLevel: 'Strong' }));
   await step('partition-drop', () => client.dropPartition({ collectionName: 'node_quick', partitionName: 'p1' }));
   await step('full-insert', () => client.insert({ collectionName: 'node_full', data: [{ pk: 'x', rank: 7, vec: [1, 2] }, { pk: 'y', rank: 8, vec: [2, 0] }] }));
   await step('full-search', () => client.search({ collectionName: 'node_full', data: [[1, 1]], limit: 5, outputFields: ['rank'], consistencyLevel: 'Strong' }));
