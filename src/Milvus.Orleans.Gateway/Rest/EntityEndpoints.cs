@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Text.Json;
 using Milvus.Orleans.Client;
 using Milvus.Orleans.Data;
@@ -234,12 +233,9 @@ internal static class EntityEndpoints
 
         if (key.Type == DataType.Int64)
         {
-            return PrimaryKeys.Of([.. values.Select(v => v.ValueKind switch
-            {
-                JsonValueKind.Number when v.TryGetInt64(out var n) => n,
-                JsonValueKind.String when long.TryParse(v.GetString(), NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var n) => n,
-                _ => throw new RestException(RestCode.PrimaryKeyTypeMismatch, $"primary key '{key.Name}' is Int64: {v.GetRawText()} is not one"),
-            })]);
+            return PrimaryKeys.Of([.. values.Select(v => RowJson.TryGetInt64(v, out var n)
+                ? n
+                : throw new RestException(RestCode.PrimaryKeyTypeMismatch, $"primary key '{key.Name}' is Int64: {v.GetRawText()} is not one"))]);
         }
 
         return PrimaryKeys.Of([.. values.Select(v => v.ValueKind == JsonValueKind.String

@@ -113,6 +113,21 @@ internal static class RowJson
         return System.Text.Encoding.UTF8.GetString(buffer.WrittenSpan);
     }
 
+    /// <summary>
+    /// An Int64 value as a JSON number or as text: clients that cannot hold 64-bit integers send them as text, as the
+    /// API sends them back (<c>Accept-Type-Allow-Int64: false</c>).
+    /// </summary>
+    public static bool TryGetInt64(JsonElement value, out long number)
+    {
+        number = 0;
+        return value.ValueKind switch
+        {
+            JsonValueKind.Number => value.TryGetInt64(out number),
+            JsonValueKind.String => long.TryParse(value.GetString(), NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out number),
+            _ => false,
+        };
+    }
+
     /// <summary>Writes row <paramref name="row"/>'s value of <paramref name="column"/>.</summary>
     public static void WriteValue(Utf8JsonWriter writer, FieldColumn column, int row, bool int64AsString)
     {
@@ -165,13 +180,7 @@ internal static class RowJson
             _ => (false, false),
         })),
         DataType.Int32 => FieldColumn.Int32(field.Name, Convert(field, values, "a whole number in the Int32 range", v => v.ValueKind == JsonValueKind.Number && v.TryGetInt32(out var n) ? (true, n) : (false, 0))),
-        DataType.Int64 => FieldColumn.Int64(field.Name, Convert(field, values, "a whole number in the Int64 range", v => v.ValueKind switch
-        {
-            JsonValueKind.Number => (v.TryGetInt64(out var n), n),
-            // Clients that cannot hold 64-bit integers send them as text, as the API sends them back.
-            JsonValueKind.String => (long.TryParse(v.GetString(), NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var n), n),
-            _ => (false, 0L),
-        })),
+        DataType.Int64 => FieldColumn.Int64(field.Name, Convert(field, values, "a whole number in the Int64 range", v => (TryGetInt64(v, out var n), n))),
         DataType.Float => FieldColumn.Float(field.Name, Convert(field, values, "a number", v => v.ValueKind == JsonValueKind.Number && v.TryGetSingle(out var n) ? (true, n) : (false, 0f))),
         DataType.Double => FieldColumn.Double(field.Name, Convert(field, values, "a number", v => v.ValueKind == JsonValueKind.Number && v.TryGetDouble(out var n) ? (true, n) : (false, 0d))),
         DataType.VarChar => FieldColumn.VarChar(field.Name, Convert(field, values, "a string", v => (v.ValueKind == JsonValueKind.String, v.ValueKind == JsonValueKind.String ? v.GetString()! : ""))),
