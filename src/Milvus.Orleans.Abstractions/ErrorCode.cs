@@ -94,6 +94,12 @@ public enum ErrorCode
 
     /// <summary>The cluster did not answer within the client's deadline (silos down, or channels still moving); retry later.</summary>
     Unavailable = 29,
+
+    /// <summary>The collection has no index with the name.</summary>
+    IndexNotFound = 30,
+
+    /// <summary>No collection has the alias.</summary>
+    AliasNotFound = 31,
 }
 
 /// <summary>How callers should treat each <see cref="ErrorCode"/>.</summary>

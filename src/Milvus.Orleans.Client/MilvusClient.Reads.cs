@@ -78,7 +78,7 @@ public sealed partial class MilvusClient
     {
         var before = await CollectionAsync(collection, cancellationToken).ConfigureAwait(false);
         var info = await RetryAsync(() => Catalog.SetReplicasAsync(collection, replicas), cancellationToken).ConfigureAwait(false);
-        _collections[collection] = info;
+        Remember(collection, info);
         await OnEveryDelegatorAsync(info, delegator => delegator.LoadAsync(), cancellationToken).ConfigureAwait(false);
         await OnDelegatorsAsync(info, Enumerable.Range(info.Replicas, Math.Max(0, before.Replicas - info.Replicas)), delegator => delegator.ReleaseAsync(), cancellationToken).ConfigureAwait(false);
         await SetLoadedAsync(collection, loaded: true, cancellationToken).ConfigureAwait(false);
@@ -96,7 +96,7 @@ public sealed partial class MilvusClient
     }
 
     private async Task SetLoadedAsync(string collection, bool loaded, CancellationToken cancellationToken) =>
-        _collections[collection] = await RetryAsync(() => Catalog.SetLoadedAsync(collection, loaded), cancellationToken, idempotent: true).ConfigureAwait(false);
+        Remember(collection, await RetryAsync(() => Catalog.SetLoadedAsync(collection, loaded), cancellationToken, idempotent: true).ConfigureAwait(false));
 
     /// <summary>
     /// The <paramref name="topK"/> rows nearest each of <paramref name="vectors"/> under the vector field's metric,

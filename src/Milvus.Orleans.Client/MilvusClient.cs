@@ -20,7 +20,7 @@ namespace Milvus.Orleans.Client;
 public sealed partial class MilvusClient(IClusterClient cluster, TimeProvider? timeProvider = null)
 {
     private static readonly TimeSpan DefaultTransactionKeepAlive = TimeSpan.FromSeconds(30);
-    private readonly ConcurrentDictionary<string, CollectionInfo> _collections = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, (CollectionInfo Info, long DescribedAt)> _collections = new(StringComparer.Ordinal);
     private readonly TimeProvider _time = timeProvider ?? TimeProvider.System;
 
     /// <summary>Signals a silo going (registered by <see cref="MilvusClientHostingExtensions.AddMilvusClient"/>), or null.</summary>
@@ -35,6 +35,12 @@ public sealed partial class MilvusClient(IClusterClient cluster, TimeProvider? t
     /// for reads because they change nothing; it bounds how long a call waits on a request lost with a killed silo.
     /// </summary>
     public TimeSpan AttemptTimeout { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>
+    /// How long the SDK trusts a collection's description before it asks the catalog again (5 s by default): bounds
+    /// how long a rename, an alias moved or a collection dropped and created again by another client goes unseen here.
+    /// </summary>
+    public TimeSpan DescriptionLifetime { get; init; } = TimeSpan.FromSeconds(5);
 
     /// <summary>How long a subscription waits for its reader before it reads from another one; 10 s by default.</summary>
     public TimeSpan ReaderSilence { get; init; } = TimeSpan.FromSeconds(10);
@@ -88,17 +94,17 @@ public sealed partial class MilvusClient(IClusterClient cluster, TimeProvider? t
     public async Task<CollectionInfo> DescribeCollectionAsync(string name, CancellationToken cancellationToken = default)
     {
         var info = await RetryAsync(() => Catalog.DescribeCollectionAsync(name), cancellationToken, idempotent: true).ConfigureAwait(false);
-        _collections[name] = info;
+        Remember(name, info);
         return info;
     }
 
     /// <summary>Adds a partition to a collection.</summary>
     public async Task CreatePartitionAsync(string collection, string partition, CancellationToken cancellationToken = default) =>
-        _collections[collection] = await RetryAsync(() => Catalog.CreatePartitionAsync(collection, partition), cancellationToken).ConfigureAwait(false);
+        Remember(collection, await RetryAsync(() => Catalog.CreatePartitionAsync(collection, partition), cancellationToken).ConfigureAwait(false));
 
     /// <summary>Removes a partition from a collection.</summary>
     public async Task DropPartitionAsync(string collection, string partition, CancellationToken cancellationToken = default) =>
-        _collections[collection] = await RetryAsync(() => Catalog.DropPartitionAsync(collection, partition), cancellationToken).ConfigureAwait(false);
+        Remember(collection, await RetryAsync(() => Catalog.DropPartitionAsync(collection, partition), cancellationToken).ConfigureAwait(false));
 
     /// <summary>Names of a collection's partitions, the default one first.</summary>
     public async Task<IReadOnlyList<string>> ListPartitionsAsync(string collection, CancellationToken cancellationToken = default) =>
@@ -363,14 +369,20 @@ public sealed partial class MilvusClient(IClusterClient cluster, TimeProvider? t
             .Select(g => (g.Key, g.ToList()));
 
     /// <summary>
-    /// The collection's description as this client last saw it: described once, then kept until a call says it changed
-    /// (not found, dropped) or this client changes it. <see cref="DescribeCollectionAsync"/> asks the catalog every time.
+    /// The collection's description as this client last saw it: described, then kept for <see cref="DescriptionLifetime"/>
+    /// unless a call says it changed (not found, dropped) or this client changes it. <see cref="DescribeCollectionAsync"/>
+    /// asks the catalog every time.
     /// </summary>
     public Task<CollectionInfo> GetCachedCollectionAsync(string name, CancellationToken cancellationToken = default) =>
         CollectionAsync(name, cancellationToken);
 
     private async Task<CollectionInfo> CollectionAsync(string name, CancellationToken cancellationToken) =>
-        _collections.TryGetValue(name, out var info) ? info : await DescribeCollectionAsync(name, cancellationToken).ConfigureAwait(false);
+        _collections.TryGetValue(name, out var described) && _time.GetElapsedTime(described.DescribedAt) < DescriptionLifetime
+            ? described.Info
+            : await DescribeCollectionAsync(name, cancellationToken).ConfigureAwait(false);
+
+    /// <summary>Keeps the newest description of a collection, under the name (or alias) a caller used.</summary>
+    private void Remember(string name, CollectionInfo info) => _collections[name] = (info, _time.GetTimestamp());
 
     /// <summary>
     /// Runs <paramref name="call"/> until it succeeds, fails for a reason retrying cannot fix, or <see cref="RetryDeadline"/>

@@ -15,7 +15,7 @@ public sealed class CollectionEndpointTests(RestFixture fixture)
     }
 
     [Fact]
-    public async Task Create_WhenAFullSchemaHasNoIndexParams_IsNotLoadedUntilLoadAndReleaseUnloadsIt()
+    public async Task Create_WhenAFullSchemaHasNoIndexParams_IsNotLoadedUntilIndexedAndLoadedAndReleaseUnloadsIt()
     {
         const string create = """
             {"collectionName":"full","schema":{"autoID":false,"enableDynamicField":false,"fields":[
@@ -29,7 +29,11 @@ public sealed class CollectionEndpointTests(RestFixture fixture)
         Assert.Equal("""{"code":101,"message":"collection not loaded[collection=full]: load it first (collections/load)"}""", await fixture.CallAsync("entities/search", search));
 
         Assert.Equal("""{"code":0,"data":{"loadState":"LoadStateNotLoad"}}""", await fixture.CallAsync("collections/get_load_state", """{"collectionName":"full"}"""));
+        Assert.Equal(
+            """{"code":700,"message":"index not found[collection=full]: vector field 'embedding' has no index; create one first"}""",
+            await fixture.CallAsync("collections/load", """{"collectionName":"full"}"""));
 
+        Assert.Equal("""{"code":0,"data":{}}""", await fixture.CallAsync("indexes/create", """{"collectionName":"full","indexParams":[{"fieldName":"embedding","metricType":"COSINE"}]}"""));
         Assert.Equal("""{"code":0,"data":{}}""", await fixture.CallAsync("collections/load", """{"collectionName":"full"}"""));
         Assert.Equal(
             """{"code":0,"data":{"loadState":"LoadStateLoaded","loadProgress":100}}""",

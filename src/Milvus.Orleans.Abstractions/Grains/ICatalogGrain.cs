@@ -19,16 +19,55 @@ public interface ICatalogGrain : IGrainWithIntegerKey
     [ClientFacing]
     Task<CollectionInfo> CreateCollectionAsync(CollectionSchema schema);
 
-    /// <summary>Drops a collection; writes to it fail from then on.</summary>
+    /// <summary>Drops a collection (one with aliases only once they are dropped, as Milvus); writes to it fail from then on.</summary>
     [ClientFacing]
     Task DropCollectionAsync(string name);
+
+    /// <summary>
+    /// Renames a collection (by its name, not an alias); its id, data and aliases stay. Clients that described it
+    /// under the old name find out within <c>MilvusClient.DescriptionLifetime</c>.
+    /// </summary>
+    [ClientFacing]
+    Task<CollectionInfo> RenameCollectionAsync(string name, string newName);
+
+    /// <summary>
+    /// Gives collection <paramref name="collection"/> (by its name) the other name <paramref name="aliasName"/>, under
+    /// which every call reaches it; the same alias again is no change, an alias of another collection is refused.
+    /// </summary>
+    [ClientFacing]
+    Task<CollectionInfo> CreateAliasAsync(string collection, string aliasName);
+
+    /// <summary>Moves alias <paramref name="aliasName"/> to collection <paramref name="collection"/> (by its name).</summary>
+    [ClientFacing]
+    Task<CollectionInfo> AlterAliasAsync(string collection, string aliasName);
+
+    /// <summary>Removes an alias; one that does not exist is no change, as in Milvus.</summary>
+    [ClientFacing]
+    Task DropAliasAsync(string aliasName);
+
+    /// <summary>Every alias of the cluster's collections, sorted.</summary>
+    [ClientFacing]
+    [AlwaysInterleave]
+    Task<IReadOnlyList<string>> ListAliasesAsync();
+
+    /// <summary>
+    /// Indexes vector field <paramref name="field"/> by <paramref name="index"/> under <paramref name="metric"/>, as
+    /// Milvus' <c>create_index</c>: the same index again is no change; a field indexed otherwise, or a loaded
+    /// collection whose field would change, is refused (drop the index, or release the collection, first).
+    /// </summary>
+    [ClientFacing]
+    Task<CollectionInfo> CreateIndexAsync(string collection, string field, VectorIndex index, MetricType metric);
+
+    /// <summary>Drops index <paramref name="indexName"/> of a released collection: its field is searched through HNSW with the silos' settings again.</summary>
+    [ClientFacing]
+    Task<CollectionInfo> DropIndexAsync(string collection, string indexName);
 
     /// <summary>Names of the collections, sorted.</summary>
     [ClientFacing]
     [AlwaysInterleave]
     Task<IReadOnlyList<string>> ListCollectionsAsync();
 
-    /// <summary>The collection named <paramref name="name"/>.</summary>
+    /// <summary>The collection named <paramref name="name"/>, or whose alias it is.</summary>
     [ClientFacing]
     [AlwaysInterleave]
     Task<CollectionInfo> DescribeCollectionAsync(string name);

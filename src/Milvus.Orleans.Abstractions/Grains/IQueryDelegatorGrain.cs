@@ -24,6 +24,9 @@ public interface IQueryDelegatorGrain : IGrainWithStringKey
     /// <summary>What the shard holds for reads now: growing data, sealed segments and where they are, deletes.</summary>
     Task<ShardStatus> GetStatusAsync();
 
+    /// <summary>How far the shard's sealed segments are indexed: those on query nodes, and those on their way there.</summary>
+    Task<IndexProgress> GetIndexProgressAsync();
+
     /// <summary>Stops serving the shard: releases its segments on the query nodes (the collection was released or dropped).</summary>
     Task ReleaseAsync();
 }

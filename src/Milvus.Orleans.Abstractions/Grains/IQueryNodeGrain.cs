@@ -20,6 +20,9 @@ public interface IQueryNodeGrain : IGrainWithIntegerKey
     [ResponseTimeout("00:15:00")]
     Task WaitIndexedAsync(string vchannel);
 
+    /// <summary>How far the segments of <paramref name="vchannel"/> this node holds or loads are indexed.</summary>
+    Task<IndexProgress> GetIndexProgressAsync(string vchannel);
+
     /// <summary>Drops segments of <paramref name="vchannel"/>: those listed, or all of the vchannel when null.</summary>
     Task ReleaseAsync(string vchannel, IReadOnlyList<long>? segmentIds);
 
@@ -28,6 +31,32 @@ public interface IQueryNodeGrain : IGrainWithIntegerKey
 
     /// <summary>Queries the listed segments; fails with <see cref="ErrorCode.SegmentNotLoaded"/> naming any it does not hold.</summary>
     Task<QueryResult> QueryAsync(NodeQuery request);
+}
+
+/// <summary>How far sealed segments are indexed, as Milvus' index description counts it (growing data is not).</summary>
+/// <param name="Rows">Rows of the sealed segments loaded.</param>
+/// <param name="IndexedRows">Rows of those searched as their fields' indexes say: graphs ready, or none needed (FLAT, or a segment too small for one).</param>
+/// <param name="Pending">Sealed segments not loaded yet, their rows not counted.</param>
+/// <param name="Failure">Why a segment's graphs could not be built (it is searched exactly), or null.</param>
+[GenerateSerializer, Immutable]
+public sealed record IndexProgress(
+    [property: Id(0)] long Rows,
+    [property: Id(1)] long IndexedRows,
+    [property: Id(2)] int Pending,
+    [property: Id(3)] string? Failure)
+{
+    /// <summary>Nothing sealed.</summary>
+    public static IndexProgress None { get; } = new(0, 0, 0, null);
+
+    /// <summary>Whether every sealed segment is loaded and indexed.</summary>
+    public bool IsFinished => Pending == 0 && IndexedRows == Rows;
+
+    /// <summary>The sum of two shards' or nodes' progress.</summary>
+    public IndexProgress Add(IndexProgress other)
+    {
+        ArgumentNullException.ThrowIfNull(other);
+        return new(Rows + other.Rows, IndexedRows + other.IndexedRows, Pending + other.Pending, Failure ?? other.Failure);
+    }
 }
 
 /// <summary>A sealed segment of a shard in history.</summary>

@@ -30,6 +30,7 @@ public enum CollectionState
 /// Milvus' load state: loaded (<c>LoadCollection</c>) and not released since. The SDK's reads load what they need
 /// whatever it says; the REST API refuses reads of a collection not loaded, as Milvus does.
 /// </param>
+/// <param name="Aliases">Its other names, under which every call reaches it (null: none).</param>
 [GenerateSerializer, Immutable]
 public sealed record CollectionInfo(
     [property: Id(0)] long Id,
@@ -39,7 +40,8 @@ public sealed record CollectionInfo(
     [property: Id(4)] CollectionState State,
     [property: Id(5)] IReadOnlyList<long>? PartitionIds = null,
     [property: Id(6)] int AddedReplicas = 0,
-    [property: Id(7)] bool Loaded = false)
+    [property: Id(7)] bool Loaded = false,
+    [property: Id(8)] IReadOnlyList<string>? Aliases = null)
 {
     /// <summary>The most read replicas a collection is loaded with.</summary>
     public const int MaxReplicas = 8;
@@ -52,6 +54,9 @@ public sealed record CollectionInfo(
 
     /// <summary>Whether the collection was dropped or is being dropped.</summary>
     public bool IsDropped => State is CollectionState.Dropping or CollectionState.Dropped;
+
+    /// <summary>Whether <paramref name="name"/> is the collection's name or one of its aliases.</summary>
+    public bool IsNamed(string name) => string.Equals(Name, name, StringComparison.Ordinal) || (Aliases?.Contains(name, StringComparer.Ordinal) ?? false);
 
     /// <summary>Whether the collection has a partition named <paramref name="partition"/>.</summary>
     public bool HasPartition(string partition) => Partitions.Contains(partition, StringComparer.Ordinal);

@@ -53,6 +53,10 @@ public sealed record CollectionSchema(
     public static CollectionSchema Of(string name, IReadOnlyList<FieldSchema> fields, int shardCount = 1, bool enableDynamicField = false, string description = "") =>
         new(name, enableDynamicField ? [.. fields, FieldSchema.Dynamic] : fields, shardCount, description, enableDynamicField);
 
+    /// <summary>The schema with field <paramref name="field"/> indexed by <paramref name="index"/> (none when null) under <paramref name="metric"/>.</summary>
+    public CollectionSchema WithIndex(string field, VectorIndex? index, MetricType metric) =>
+        this with { Fields = [.. Fields.Select(f => f.Name == field ? f with { Index = index, Metric = metric } : f)] };
+
     /// <summary>The field named <paramref name="name"/>, or null.</summary>
     public FieldSchema? Field(string name) => Fields.FirstOrDefault(f => string.Equals(f.Name, name, StringComparison.Ordinal));
 
@@ -103,6 +107,11 @@ public sealed record CollectionSchema(
             throw Invalid($"has EnableDynamicField but no field '{DynamicFieldName}' to keep the dynamic keys in (see CollectionSchema.Of).");
         }
 
+        if (Fields.Where(f => f.Index is not null).GroupBy(f => f.Index!.Name, StringComparer.Ordinal).FirstOrDefault(g => g.Count() > 1) is { } shared)
+        {
+            throw Invalid($"index name '{shared.Key}' is given to fields {string.Join(", ", shared.Select(f => $"'{f.Name}'"))}: index names must be unique.");
+        }
+
         var keys = Fields.Count(f => f.IsPrimaryKey);
         if (keys != 1)
         {
@@ -143,10 +152,16 @@ public sealed record CollectionSchema(
             {
                 throw Invalid($"vector field '{field.Name}' has metric {(int)field.Metric}: allowed L2, IP, Cosine.");
             }
+
+            field.Index?.Validate(field.Name);
         }
         else if (field.Dimension != 0)
         {
             throw Invalid($"field '{field.Name}' is {field.Type} but has dimension {field.Dimension}: only vectors have one.");
+        }
+        else if (field.Index is not null)
+        {
+            throw Invalid($"field '{field.Name}' is {field.Type} but has index {field.Index}: only FloatVector fields are indexed.");
         }
 
         if (field.Type == DataType.VarChar && field.MaxLength is < 1 or > FieldSchema.MaxVarCharLength)

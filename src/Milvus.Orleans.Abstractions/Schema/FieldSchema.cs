@@ -8,6 +8,7 @@ namespace Milvus.Orleans.Schema;
 /// <param name="Dimension">For a <see cref="DataType.FloatVector"/>: its length, 1..<see cref="MaxDimension"/>.</param>
 /// <param name="MaxLength">For a <see cref="DataType.VarChar"/>: the longest value, 1..<see cref="MaxVarCharLength"/>.</param>
 /// <param name="Metric">For a <see cref="DataType.FloatVector"/>: how searches compare its rows (the metric Milvus sets on the field's index).</param>
+/// <param name="Index">For a <see cref="DataType.FloatVector"/>: its index, or null for HNSW with the silos' settings.</param>
 [GenerateSerializer, Immutable]
 public sealed record FieldSchema(
     [property: Id(0)] string Name,
@@ -16,7 +17,8 @@ public sealed record FieldSchema(
     [property: Id(3)] bool AutoId = false,
     [property: Id(4)] int Dimension = 0,
     [property: Id(5)] int MaxLength = 0,
-    [property: Id(6)] MetricType Metric = MetricType.L2)
+    [property: Id(6)] MetricType Metric = MetricType.L2,
+    [property: Id(7)] VectorIndex? Index = null)
 {
     /// <summary>Largest vector dimension.</summary>
     public const int MaxDimension = 32_768;
@@ -37,8 +39,8 @@ public sealed record FieldSchema(
     public static FieldSchema VarCharKey(string name, int maxLength) => new(name, DataType.VarChar, IsPrimaryKey: true, MaxLength: maxLength);
 
     /// <summary>A float vector field.</summary>
-    public static FieldSchema FloatVector(string name, int dimension, MetricType metric = MetricType.L2) =>
-        new(name, DataType.FloatVector, Dimension: dimension, Metric: metric);
+    public static FieldSchema FloatVector(string name, int dimension, MetricType metric = MetricType.L2, VectorIndex? index = null) =>
+        new(name, DataType.FloatVector, Dimension: dimension, Metric: metric, Index: index);
 
     /// <summary>A scalar field.</summary>
     public static FieldSchema Scalar(string name, DataType type, int maxLength = 0) => new(name, type, MaxLength: maxLength);

@@ -5,7 +5,7 @@ using Milvus.Orleans.Schema;
 
 namespace Milvus.Orleans.Gateway.Rest;
 
-/// <summary><c>collections/*</c>: create (quick setup or a full schema), describe, has, list, drop, load, release, flush, get_stats.</summary>
+/// <summary><c>collections/*</c>: create (quick setup or a full schema), describe, has, list, drop, rename, load, release, flush, get_stats, get_load_state.</summary>
 internal static class CollectionEndpoints
 {
     /// <summary>Milvus numbers a collection's fields from 100.</summary>
@@ -22,7 +22,12 @@ internal static class CollectionEndpoints
         });
         endpoints["collections/list"] = new(async call => RestReply.Strings(await call.Client.ListCollectionsAsync(call.CancellationToken)));
         endpoints["collections/drop"] = Done((client, name, ct) => client.DropCollectionAsync(name, ct));
-        endpoints["collections/load"] = Done((client, name, ct) => client.LoadCollectionAsync(name, ct));
+        endpoints["collections/load"] = new(LoadAsync);
+        endpoints["collections/rename"] = new(async call =>
+        {
+            await call.Client.RenameCollectionAsync(call.Collection, call.Body.RequiredString("newCollectionName"), call.CancellationToken);
+            return RestReply.Empty;
+        });
         endpoints["collections/release"] = Done((client, name, ct) => client.ReleaseCollectionAsync(name, ct));
         endpoints["collections/flush"] = Done((client, name, ct) => client.FlushAsync(name, ct));
         endpoints["collections/get_load_state"] = new(async call =>
@@ -56,6 +61,20 @@ internal static class CollectionEndpoints
         await action(call.Client, call.Collection, call.CancellationToken);
         return RestReply.Empty;
     });
+
+    /// <summary>Loads a collection whose vector fields are all indexed; as Milvus, one with a field not indexed is refused.</summary>
+    private static async Task<RestReply> LoadAsync(RestCall call)
+    {
+        var name = call.Collection;
+        var info = await call.Client.DescribeCollectionAsync(name, call.CancellationToken);
+        if (info.Schema.Fields.FirstOrDefault(f => f.Type == DataType.FloatVector && f.Index is null) is { } bare)
+        {
+            throw new RestException(RestCode.IndexNotFound, $"index not found[collection={name}]: vector field '{bare.Name}' has no index; create one first");
+        }
+
+        await call.Client.LoadCollectionAsync(name, call.CancellationToken);
+        return RestReply.Empty;
+    }
 
     /// <summary>
     /// Quick setup (<c>dimension</c> given: a primary key and a vector field, indexed and loaded) or a full
@@ -126,36 +145,32 @@ internal static class CollectionEndpoints
             var other => throw RestException.Invalid($"'idType' is '{other}': expected Int64 or VarChar"),
         };
         return CollectionSchema.Of(
-            name, [key, FieldSchema.FloatVector(vectorName, dimension, metric)], shards, parameters?.Bool("enableDynamicField", true) ?? true, description);
+            name, [key, FieldSchema.FloatVector(vectorName, dimension, metric, new VectorIndex(vectorName))], shards, parameters?.Bool("enableDynamicField", true) ?? true, description);
     }
 
     private static CollectionSchema FullSchema(string name, RestBody schema, IReadOnlyList<RestBody> indexes, int shards, string description)
     {
-        var metrics = new Dictionary<string, MetricType>(StringComparer.Ordinal);
-        foreach (var index in indexes)
+        var indexed = new Dictionary<string, (VectorIndex Index, MetricType Metric)>(StringComparer.Ordinal);
+        foreach (var (field, index, metric) in indexes.Select(IndexEndpoints.Parse))
         {
-            var field = index.RequiredString("fieldName");
-            var type = index.String("indexType") ?? index.Object("params")?.String("index_type") ?? "AUTOINDEX";
-            if (type.ToUpperInvariant() is not ("HNSW" or "AUTOINDEX"))
+            if (!indexed.TryAdd(field, (index, metric)))
             {
-                throw RestException.Invalid($"index type '{type}' of field '{field}' is not supported yet: use HNSW or AUTOINDEX");
+                throw RestException.Invalid($"indexParams index field '{field}' twice: a field has one index");
             }
-
-            metrics[field] = RestNames.Metric(index.String("metricType") ?? "COSINE", index.Name("metricType"));
         }
 
         var autoId = schema.Bool("autoID", false);
         var fields = schema.Objects("fields") ?? throw RestException.Missing(schema.Name("fields"));
-        var declared = fields.Select(field => Field(field, autoId, metrics)).ToList();
-        foreach (var indexed in metrics.Keys.Where(f => !declared.Any(d => d.Name == f && d.Type == DataType.FloatVector)))
+        var declared = fields.Select(field => Field(field, autoId, indexed)).ToList();
+        foreach (var unknown in indexed.Keys.Where(f => !declared.Any(d => d.Name == f && d.Type == DataType.FloatVector)))
         {
-            throw RestException.Invalid($"indexParams name field '{indexed}', which is not a FloatVector field of the schema");
+            throw RestException.Invalid($"indexParams name field '{unknown}', which is not a FloatVector field of the schema");
         }
 
         return CollectionSchema.Of(name, declared, shards, schema.Bool("enableDynamicField", false), description);
     }
 
-    private static FieldSchema Field(RestBody field, bool autoId, Dictionary<string, MetricType> metrics)
+    private static FieldSchema Field(RestBody field, bool autoId, Dictionary<string, (VectorIndex Index, MetricType Metric)> indexed)
     {
         var name = field.RequiredString("fieldName");
         var type = RestNames.Type(field.RequiredString("dataType"), field.Name("dataType"));
@@ -171,7 +186,8 @@ internal static class CollectionEndpoints
             DataType.FloatVector => FieldSchema.FloatVector(
                 name,
                 typeParams?.Has("dim") == true ? typeParams.Int("dim", 0, 1, FieldSchema.MaxDimension) : throw RestException.Missing(field.Name("elementTypeParams.dim")),
-                metrics.GetValueOrDefault(name, MetricType.Cosine)),
+                indexed.TryGetValue(name, out var index) ? index.Metric : MetricType.Cosine,
+                index.Index),
             DataType.VarChar => new FieldSchema(
                 name,
                 type,
@@ -224,10 +240,10 @@ internal static class CollectionEndpoints
 
             writer.WriteEndArray();
             writer.WriteStartArray("indexes");
-            foreach (var field in schema.DeclaredFields.Where(f => f.Type == DataType.FloatVector))
+            foreach (var field in schema.DeclaredFields.Where(f => f.Index is not null))
             {
                 writer.WriteStartObject();
-                writer.WriteString("indexName", field.Name);
+                writer.WriteString("indexName", field.Index!.Name);
                 writer.WriteString("fieldName", field.Name);
                 writer.WriteString("metricType", RestNames.Of(field.Metric));
                 writer.WriteEndObject();
@@ -242,6 +258,11 @@ internal static class CollectionEndpoints
             writer.WriteStartArray("properties");
             writer.WriteEndArray();
             writer.WriteStartArray("aliases");
+            foreach (var alias in info.Aliases ?? [])
+            {
+                writer.WriteStringValue(alias);
+            }
+
             writer.WriteEndArray();
             writer.WriteEndObject();
         });

@@ -26,6 +26,8 @@ public static class RestApi
         var endpoints = new Dictionary<string, RestEndpoint>(StringComparer.Ordinal);
         CollectionEndpoints.AddTo(endpoints);
         PartitionEndpoints.AddTo(endpoints);
+        IndexEndpoints.AddTo(endpoints);
+        AliasEndpoints.AddTo(endpoints);
         EntityEndpoints.AddTo(endpoints);
         var client = app.ServiceProvider.GetRequiredService<MilvusClient>();
         var callers = new RestCallers(client, app.ServiceProvider.GetService<TimeProvider>() ?? TimeProvider.System);

@@ -9,6 +9,7 @@ internal static class RestCode
     public const int CollectionNotFound = 100;
     public const int CollectionNotLoaded = 101;
     public const int PartitionNotFound = 200;
+    public const int IndexNotFound = 700;
     public const int DatabaseNotFound = 800;
     public const int InvalidParameter = 1100;
     public const int PermissionDenied = 1401;
@@ -26,6 +27,7 @@ internal static class RestCode
     {
         ErrorCode.CollectionNotFound or ErrorCode.CollectionDropped => CollectionNotFound,
         ErrorCode.PartitionNotFound => PartitionNotFound,
+        ErrorCode.IndexNotFound => IndexNotFound,
         ErrorCode.Unauthenticated => NotAuthenticated,
         ErrorCode.PermissionDenied => PermissionDenied,
         ErrorCode.DimensionMismatch or ErrorCode.FieldMismatch or ErrorCode.TypeMismatch or ErrorCode.InvalidVector

@@ -151,6 +151,14 @@ internal sealed partial class QueryDelegatorGrain(
             source.Follower is not null);
     }
 
+    public async Task<IndexProgress> GetIndexProgressAsync()
+    {
+        var source = await AttachAsync().ConfigureAwait(true);
+        var inMemory = Take(source).Sealed.Count;
+        var nodes = await Task.WhenAll(_placed.Values.Distinct().Select(n => GrainFactory.GetGrain<IQueryNodeGrain>(n).GetIndexProgressAsync(VChannel))).ConfigureAwait(true);
+        return nodes.Aggregate(new IndexProgress(0, 0, inMemory, null), (sum, node) => sum.Add(node));
+    }
+
     public async Task ReleaseAsync()
     {
         await DetachAsync().ConfigureAwait(true);

@@ -70,6 +70,21 @@ internal sealed partial class QueryNodeGrain(
         }
     }
 
+    public Task<IndexProgress> GetIndexProgressAsync(string vchannel)
+    {
+        if (!_shards.TryGetValue(vchannel, out var shard))
+        {
+            return Task.FromResult(IndexProgress.None);
+        }
+
+        var segments = shard.Segments.Values;
+        return Task.FromResult(new IndexProgress(
+            segments.Sum(s => (long)s.Block.Count),
+            segments.Where(s => s.IsIndexed).Sum(s => (long)s.Block.Count),
+            shard.LoadingCount,
+            segments.Select(s => s.IndexFailure).FirstOrDefault(f => f is not null)));
+    }
+
     public Task ReleaseAsync(string vchannel, IReadOnlyList<long>? segmentIds)
     {
         if (_shards.TryGetValue(vchannel, out var shard))
@@ -215,6 +230,9 @@ internal sealed partial class QueryNodeGrain(
 
             return loading;
         }
+
+        /// <summary>Segments being loaded.</summary>
+        public int LoadingCount => _loading.Count;
 
         /// <summary>Completes when the loads in flight now are done.</summary>
         public Task WhenLoaded() => Task.WhenAll(_loading.Values);

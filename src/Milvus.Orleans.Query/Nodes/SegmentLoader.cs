@@ -25,8 +25,14 @@ internal sealed class LoadedSegment(RowBlock block) : IDisposable
 
     public RowBlock Block { get; } = block;
 
-    /// <summary>Completes when the segment's graphs are ready (at once for a segment too small for one).</summary>
+    /// <summary>Completes when the segment's graphs are ready (at once for a segment too small for one), or failed.</summary>
     public Task Indexed { get; set; } = Task.CompletedTask;
+
+    /// <summary>Why the segment's graphs could not be built (it is searched exactly), or null.</summary>
+    public string? IndexFailure { get; set; }
+
+    /// <summary>Whether the segment is searched as its fields' indexes say: graphs ready, or none needed.</summary>
+    public bool IsIndexed => Indexed.IsCompleted && IndexFailure is null;
 
     /// <summary>
     /// A reader of the graph of <paramref name="field"/>, or null while it is built (or when the segment is too small
@@ -75,8 +81,9 @@ internal sealed class LoadedSegment(RowBlock block) : IDisposable
 /// <summary>
 /// Loads sealed segments from history for query nodes, off their grains' turns: the rows first (the segment is
 /// searchable, exactly, from then on), then for a segment of at least <see cref="QueryOptions.IndexMinRows"/> rows an
-/// HNSW graph per vector field in the background, read from beside the segment or built and stored there, so the
-/// next node to take the segment loads it instead.
+/// HNSW graph per vector field (but those with a FLAT index) in the background, read from beside the segment or built
+/// and stored there, so the next node to take the segment loads it instead. A field's <see cref="VectorIndex"/> gives
+/// the graph's parameters; the silos' <c>Hnsw*</c> settings fill what it leaves open.
 /// </summary>
 internal sealed partial class SegmentLoader(IHistoryStore history, IOptions<QueryOptions> options, ILogger<SegmentLoader> logger)
 {
@@ -91,7 +98,7 @@ internal sealed partial class SegmentLoader(IHistoryStore history, IOptions<Quer
             ?? throw new MilvusException(ErrorCode.SegmentNotLoaded, $"Segment {collectionId}/{segment.PartitionId}/{segment.SegmentId} is not in history.");
         var loaded = new LoadedSegment(RowBlock.Sealed(schema, sealedSegment.Rows, sealedSegment.Timestamps));
         LogLoaded(logger, vchannel, segment.SegmentId, loaded.Block.Count, clock.Elapsed.TotalMilliseconds);
-        if (loaded.Block.Count >= options.Value.IndexMinRows)
+        if (loaded.Block.Count >= options.Value.IndexMinRows && Graphed(schema).Any())
         {
             loaded.Indexed = Task.Run(() => IndexAllAsync(vchannel, key, loaded, schema));
         }
@@ -106,7 +113,7 @@ internal sealed partial class SegmentLoader(IHistoryStore history, IOptions<Quer
         var reconnected = 0;
         try
         {
-            foreach (var field in schema.Fields.Where(f => f.Type == DataType.FloatVector))
+            foreach (var field in Graphed(schema))
             {
                 var index = await IndexAsync(key, segment.Block, field).ConfigureAwait(false);
                 indexes[field.Name] = index;
@@ -121,6 +128,7 @@ internal sealed partial class SegmentLoader(IHistoryStore history, IOptions<Quer
             }
 
             // Searched exactly, as a small segment is; the next node to load it tries again.
+            segment.IndexFailure = ex.Message;
             LogIndexFailed(logger, vchannel, key.SegmentId, ex);
             return;
         }
@@ -132,7 +140,8 @@ internal sealed partial class SegmentLoader(IHistoryStore history, IOptions<Quer
     private async Task<HnswGraph> IndexAsync(SegmentKey key, RowBlock block, FieldSchema field)
     {
         var settings = options.Value;
-        var name = string.Create(CultureInfo.InvariantCulture, $"hnsw-{field.Name}-{field.Metric}-m{settings.HnswM}-ef{settings.HnswEfConstruction}.usearch");
+        var (m, efConstruction) = (field.Index?.M is > 0 and var given ? given : settings.HnswM, field.Index?.EfConstruction is > 0 and var breadth ? breadth : settings.HnswEfConstruction);
+        var name = string.Create(CultureInfo.InvariantCulture, $"hnsw-{field.Name}-{field.Metric}-m{m}-ef{efConstruction}.usearch");
         var path = Path.Combine(Path.GetTempPath(), "milvus-index-" + Guid.NewGuid().ToString("N"));
         try
         {
@@ -150,7 +159,7 @@ internal sealed partial class SegmentLoader(IHistoryStore history, IOptions<Quer
         // On every core: the segment is searched exactly, and slowly, until its graph is ready.
         var index = await Task.Factory.StartNew(
             () => HnswGraph.Build(
-                block.Vectors(field.Name), field.Dimension, Metric(field.Metric), settings.HnswM, settings.HnswEfConstruction, threads: Environment.ProcessorCount, readers: Environment.ProcessorCount),
+                block.Vectors(field.Name), field.Dimension, Metric(field.Metric), m, efConstruction, threads: Environment.ProcessorCount, readers: Environment.ProcessorCount),
             CancellationToken.None,
             TaskCreationOptions.LongRunning,
             TaskScheduler.Default).ConfigureAwait(false);
@@ -179,6 +188,10 @@ internal sealed partial class SegmentLoader(IHistoryStore history, IOptions<Quer
             File.Delete(path);
         }
     }
+
+    /// <summary>The vector fields searched through a graph: all but those indexed FLAT.</summary>
+    private static IEnumerable<FieldSchema> Graphed(CollectionSchema schema) =>
+        schema.Fields.Where(f => f.Type == DataType.FloatVector && f.Index?.Kind != IndexKind.Flat);
 
     private static HnswMetric Metric(MetricType metric) => metric switch
     {

@@ -75,7 +75,7 @@ internal sealed partial class CatalogGrain(
         using var change = await BeginChangeAsync().ConfigureAwait(true);
         if (Find(schema.Name) is { } existing)
         {
-            throw new MilvusException(ErrorCode.CollectionAlreadyExists, $"Collection '{schema.Name}' exists already (id {existing.Id}, {existing.State}).");
+            throw Taken(schema.Name, existing);
         }
 
         if (Live.Count() >= ICatalogGrain.MaxCollections)
@@ -119,6 +119,13 @@ internal sealed partial class CatalogGrain(
     {
         using var change = await BeginChangeAsync().ConfigureAwait(true);
         var collection = Find(name) ?? throw NotFound(name);
+        if (collection.Aliases is [_, ..] aliases)
+        {
+            throw new MilvusException(
+                ErrorCode.InvalidArgument,
+                $"Collection '{collection.Name}' has aliases {string.Join(", ", aliases.Select(a => $"'{a}'"))}: drop them before the collection.");
+        }
+
         var dropping = collection with { State = CollectionState.Dropping };
         state.State.Collections[collection.Id] = dropping;
         await state.WriteStateAsync().ConfigureAwait(true);
@@ -192,6 +199,113 @@ internal sealed partial class CatalogGrain(
         return changed;
     }
 
+    public async Task<CollectionInfo> RenameCollectionAsync(string name, string newName)
+    {
+        Names.Validate("collection", newName);
+        using var change = await BeginChangeAsync().ConfigureAwait(true);
+        var info = Named(name);
+        if (Find(newName) is { } existing)
+        {
+            throw Taken(newName, existing);
+        }
+
+        var renamed = info with { Schema = info.Schema with { Name = newName } };
+        await StoreAsync(renamed).ConfigureAwait(true);
+        LogRenamed(logger, name, newName, info.Id);
+        return renamed;
+    }
+
+    public async Task<CollectionInfo> CreateAliasAsync(string collection, string aliasName)
+    {
+        Names.Validate("alias", aliasName);
+        using var change = await BeginChangeAsync().ConfigureAwait(true);
+        var info = Named(collection);
+        switch (Find(aliasName))
+        {
+            case { } owner when owner.Name == aliasName:
+                throw new MilvusException(ErrorCode.InvalidArgument, $"Alias '{aliasName}' is the name of a collection; an alias must not name one.");
+            case { } owner when owner.Id == info.Id:
+                return info;
+            case { } owner:
+                throw new MilvusException(ErrorCode.InvalidArgument, $"Alias '{aliasName}' names collection '{owner.Name}' already; alter it to move it.");
+        }
+
+        return await StoreAsync(info with { Aliases = [.. info.Aliases ?? [], aliasName] }).ConfigureAwait(true);
+    }
+
+    public async Task<CollectionInfo> AlterAliasAsync(string collection, string aliasName)
+    {
+        using var change = await BeginChangeAsync().ConfigureAwait(true);
+        var info = Named(collection);
+        var owner = Live.FirstOrDefault(c => c.Aliases?.Contains(aliasName, StringComparer.Ordinal) ?? false)
+            ?? throw new MilvusException(ErrorCode.AliasNotFound, $"No collection has alias '{aliasName}'.");
+        if (owner.Id == info.Id)
+        {
+            return info;
+        }
+
+        // One write moves it: the alias is never on both collections, nor on neither.
+        state.State.Collections[owner.Id] = owner with { Aliases = [.. owner.Aliases!.Where(a => a != aliasName)] };
+        return await StoreAsync(info with { Aliases = [.. info.Aliases ?? [], aliasName] }).ConfigureAwait(true);
+    }
+
+    public async Task DropAliasAsync(string aliasName)
+    {
+        using var change = await BeginChangeAsync().ConfigureAwait(true);
+        if (Live.FirstOrDefault(c => c.Aliases?.Contains(aliasName, StringComparer.Ordinal) ?? false) is { } owner)
+        {
+            await StoreAsync(owner with { Aliases = [.. owner.Aliases!.Where(a => a != aliasName)] }).ConfigureAwait(true);
+        }
+    }
+
+    public Task<IReadOnlyList<string>> ListAliasesAsync() =>
+        Task.FromResult<IReadOnlyList<string>>([.. Live.Where(c => c.State == CollectionState.Ready).SelectMany(c => c.Aliases ?? []).Order(StringComparer.Ordinal)]);
+
+    public async Task<CollectionInfo> CreateIndexAsync(string collection, string field, VectorIndex index, MetricType metric)
+    {
+        ArgumentNullException.ThrowIfNull(index);
+        index.Validate(field);
+        if (!Enum.IsDefined(metric))
+        {
+            throw new MilvusException(ErrorCode.InvalidArgument, $"Index '{index.Name}' of field '{field}': metric {(int)metric}: allowed L2, IP, Cosine.");
+        }
+
+        using var change = await BeginChangeAsync().ConfigureAwait(true);
+        var info = Ready(collection);
+        var target = info.Schema.Field(field) is { Type: DataType.FloatVector } vector
+            ? vector
+            : throw new MilvusException(ErrorCode.InvalidArgument, $"Collection '{info.Name}' has no FloatVector field '{field}' to index; only FloatVector fields are indexed.");
+        if (target.Index == index && target.Metric == metric)
+        {
+            return info;
+        }
+
+        if (info.Schema.Fields.FirstOrDefault(f => f.Index?.Name == index.Name && f.Name != field) is { } other)
+        {
+            throw new MilvusException(ErrorCode.InvalidArgument, $"Collection '{info.Name}': index name '{index.Name}' is taken by field '{other.Name}'.");
+        }
+
+        if (target.Index is { } existing)
+        {
+            throw new MilvusException(
+                ErrorCode.InvalidArgument,
+                $"Field '{field}' of collection '{info.Name}' has index {existing} under {target.Metric} already; drop it before creating {index} under {metric}.");
+        }
+
+        RefuseWhileLoaded(info, $"index field '{field}'");
+        return await StoreAsync(info with { Schema = info.Schema.WithIndex(field, index, metric) }).ConfigureAwait(true);
+    }
+
+    public async Task<CollectionInfo> DropIndexAsync(string collection, string indexName)
+    {
+        using var change = await BeginChangeAsync().ConfigureAwait(true);
+        var info = Ready(collection);
+        var field = info.Schema.Fields.FirstOrDefault(f => f.Index?.Name == indexName)
+            ?? throw new MilvusException(ErrorCode.IndexNotFound, $"Collection '{info.Name}' has no index '{indexName}'.");
+        RefuseWhileLoaded(info, $"drop index '{indexName}'");
+        return await StoreAsync(info with { Schema = info.Schema.WithIndex(field.Name, index: null, field.Metric) }).ConfigureAwait(true);
+    }
+
     public async Task<CollectionInfo> CreatePartitionAsync(string collection, string partition)
     {
         Names.Validate("partition", partition);
@@ -236,6 +350,26 @@ internal sealed partial class CatalogGrain(
         state.State.Collections[changed.Id] = changed;
         await state.WriteStateAsync().ConfigureAwait(true);
         return changed;
+    }
+
+    /// <summary>
+    /// Stores a change that writes no DDL message: names and indexes are not in the log, whose messages and history
+    /// name collections by id, and the read side takes indexes from the catalog when a collection is loaded.
+    /// </summary>
+    private async Task<CollectionInfo> StoreAsync(CollectionInfo changed)
+    {
+        state.State.Collections[changed.Id] = changed;
+        await state.WriteStateAsync().ConfigureAwait(true);
+        return changed;
+    }
+
+    /// <summary>Refuses to change how a loaded collection is searched: its shards read the index when they load.</summary>
+    private static void RefuseWhileLoaded(CollectionInfo info, string what)
+    {
+        if (info.Loaded)
+        {
+            throw new MilvusException(ErrorCode.InvalidArgument, $"Collection '{info.Name}' is loaded: release it before you {what}.");
+        }
     }
 
     private Task<HybridTimestamp[]> WriteDdlAsync(MessageKind kind, CollectionInfo collection, string? partition) =>
@@ -285,9 +419,19 @@ internal sealed partial class CatalogGrain(
         }
     }
 
-    private CollectionInfo? Find(string name) => Live.FirstOrDefault(c => string.Equals(c.Name, name, StringComparison.Ordinal));
+    /// <summary>The live collection named <paramref name="name"/> or whose alias it is.</summary>
+    private CollectionInfo? Find(string name) => Live.FirstOrDefault(c => c.IsNamed(name));
 
     private CollectionInfo Ready(string name) => Find(name) is { State: CollectionState.Ready } found ? found : throw NotFound(name);
+
+    /// <summary>The ready collection named <paramref name="name"/> itself: an alias does not name a collection here, as in Milvus.</summary>
+    private CollectionInfo Named(string name) => Ready(name) is var found && found.Name == name
+        ? found
+        : throw new MilvusException(ErrorCode.InvalidArgument, $"'{name}' is an alias of collection '{found.Name}': give the collection's own name.");
+
+    private static MilvusException Taken(string name, CollectionInfo owner) => owner.Name == name
+        ? new(ErrorCode.CollectionAlreadyExists, $"Collection '{name}' exists already (id {owner.Id}, {owner.State}).")
+        : new(ErrorCode.CollectionAlreadyExists, $"'{name}' is an alias of collection '{owner.Name}'; a collection must not be named as an alias.");
 
     private static MilvusException NotFound(string name) =>
         new(ErrorCode.CollectionNotFound, $"Collection '{name}' does not exist.");
@@ -302,6 +446,9 @@ internal sealed partial class CatalogGrain(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Creating collection {Name} (id {Id}) failed; undoing it")]
     private static partial void LogCreateFailed(ILogger logger, string name, long id, Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Renamed collection {Name} (id {Id}) to {NewName}")]
+    private static partial void LogRenamed(ILogger logger, string name, string newName, long id);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Dropped collection {Name} (id {Id})")]
     private static partial void LogDropped(ILogger logger, string name, long id);

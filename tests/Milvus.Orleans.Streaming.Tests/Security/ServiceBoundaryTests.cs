@@ -95,9 +95,11 @@ public sealed class ServiceBoundaryTests(ServiceBoundaryTests.Fixture fixture) :
 
         Assert.Equal(
             [
-                "ICatalogGrain.CreateCollectionAsync", "ICatalogGrain.CreatePartitionAsync", "ICatalogGrain.DescribeCollectionAsync",
-                "ICatalogGrain.DropCollectionAsync", "ICatalogGrain.DropPartitionAsync", "ICatalogGrain.ListCollectionsAsync", "ICatalogGrain.SetLoadedAsync", "ICatalogGrain.SetReplicasAsync",
-                "IQueryDelegatorGrain.GetStatusAsync", "IQueryDelegatorGrain.LoadAsync", "IQueryDelegatorGrain.QueryAsync",
+                "ICatalogGrain.AlterAliasAsync", "ICatalogGrain.CreateAliasAsync", "ICatalogGrain.CreateCollectionAsync", "ICatalogGrain.CreateIndexAsync",
+                "ICatalogGrain.CreatePartitionAsync", "ICatalogGrain.DescribeCollectionAsync", "ICatalogGrain.DropAliasAsync",
+                "ICatalogGrain.DropCollectionAsync", "ICatalogGrain.DropIndexAsync", "ICatalogGrain.DropPartitionAsync", "ICatalogGrain.ListAliasesAsync",
+                "ICatalogGrain.ListCollectionsAsync", "ICatalogGrain.RenameCollectionAsync", "ICatalogGrain.SetLoadedAsync", "ICatalogGrain.SetReplicasAsync",
+                "IQueryDelegatorGrain.GetIndexProgressAsync", "IQueryDelegatorGrain.GetStatusAsync", "IQueryDelegatorGrain.LoadAsync", "IQueryDelegatorGrain.QueryAsync",
                 "IQueryDelegatorGrain.ReleaseAsync", "IQueryDelegatorGrain.SearchAsync",
                 "IStreamingCoordinatorGrain.GetTopologyAsync", "ITsoGrain.NextAsync",
                 "IUserDirectoryGrain.CreateUserAsync", "IUserDirectoryGrain.DeleteUserAsync", "IUserDirectoryGrain.ListUsersAsync",
