@@ -55,6 +55,45 @@ async function main() {
   await step('full-insert', () => client.insert({ collectionName: 'node_full', data: [{ pk: 'x', rank: 7, vec: [1, 2] }, { pk: 'y', rank: 8, vec: [2, 0] }] }));
   await step('full-search', () => client.search({ collectionName: 'node_full', data: [[1, 1]], limit: 5, outputFields: ['rank'], consistencyLevel: 'Strong' }));
   await step('full-describe-load', async () => (await client.describeCollection({ collectionName: 'node_full' })).data.load);
+  await step('create-unindexed', () => client.createCollection({
+    collectionName: 'node_indexed',
+    schema: { fields: [{ fieldName: 'id', dataType: 'Int64', isPrimary: true }, { fieldName: 'vec', dataType: 'FloatVector', elementTypeParams: { dim: 2 } }] },
+  }));
+  await step('load-unindexed', () => client.loadCollection({ collectionName: 'node_indexed' }));
+  await step('index-create', () => client.createIndex({
+    collectionName: 'node_indexed',
+    indexParams: [{ fieldName: 'vec', indexName: 'vec_hnsw', metricType: 'L2', indexType: 'HNSW', params: { M: 8, efConstruction: 64 } }],
+  }));
+  await step('index-list', () => client.listIndexes({ collectionName: 'node_indexed' }));
+  await step('index-describe-released', () => client.describeIndex({ collectionName: 'node_indexed', indexName: 'vec_hnsw' }));
+  await step('load-indexed', () => client.loadCollection({ collectionName: 'node_indexed' }));
+  await step('indexed-insert', () => client.insert({ collectionName: 'node_indexed', data: [{ id: 1, vec: [0, 1] }, { id: 2, vec: [5, 5] }] }));
+  await step('indexed-flush', () => client.flushCollection({ collectionName: 'node_indexed' }));
+  await step('index-describe-built', async () => {
+    // Sealed segments reach the query nodes and get their graphs in the background.
+    for (let attempt = 0; ; attempt++) {
+      const reply = await client.describeIndex({ collectionName: 'node_indexed', indexName: 'vec_hnsw' });
+      if (reply.code !== 0 || reply.data[0].indexState === 'Finished' || attempt === 60) {
+        return reply;
+      }
+      await new Promise(resolve => setTimeout(resolve, 500));
+    }
+  });
+  await step('index-drop-loaded', () => client.dropIndex({ collectionName: 'node_indexed', indexName: 'vec_hnsw' }));
+  await step('alias-create', () => client.createAlias({ collectionName: 'node_full', aliasName: 'node_current' }));
+  await step('alias-describe', () => client.describeAlias({ aliasName: 'node_current' }));
+  await step('alias-list', () => client.listAliases({ collectionName: 'node_full' }));
+  await step('alias-search', () => client.search({ collectionName: 'node_current', data: [[1, 1]], limit: 1, consistencyLevel: 'Strong' }));
+  await step('alias-alter', () => client.alterAlias({ collectionName: 'node_indexed', aliasName: 'node_current' }));
+  await step('alias-search-altered', () => client.search({ collectionName: 'node_current', data: [[1, 1]], limit: 1, consistencyLevel: 'Strong' }));
+  await step('alias-drop', () => client.dropAlias({ aliasName: 'node_current' }));
+  await step('alias-describe-dropped', () => client.describeAlias({ aliasName: 'node_current' }));
+  await step('release-indexed', () => client.releaseCollection({ collectionName: 'node_indexed' }));
+  await step('index-drop', () => client.dropIndex({ collectionName: 'node_indexed', indexName: 'vec_hnsw' }));
+  await step('index-describe-dropped', () => client.describeIndex({ collectionName: 'node_indexed', indexName: 'vec_hnsw' }));
+  await step('rename', () => client.renameCollection({ collectionName: 'node_indexed', newCollectionName: 'node_renamed' }));
+  await step('rename-stats', () => client.getCollectionStatistics({ collectionName: 'node_renamed' }));
+  await step('drop-renamed', () => client.dropCollection({ collectionName: 'node_renamed' }));
   await step('release', () => client.releaseCollection({ collectionName: 'node_quick' }));
   await step('load-state-released', () => client.getCollectionLoadState({ collectionName: 'node_quick' }));
   await step('search-released', () => client.search({ collectionName: 'node_quick', data: [[1, 0]], limit: 1 }));
