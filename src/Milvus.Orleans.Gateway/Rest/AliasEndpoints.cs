@@ -5,21 +5,9 @@ internal static class AliasEndpoints
 {
     public static void AddTo(Dictionary<string, RestEndpoint> endpoints)
     {
-        endpoints["aliases/create"] = new(async call =>
-        {
-            await call.Client.CreateAliasAsync(call.Collection, Alias(call), call.CancellationToken);
-            return RestReply.Empty;
-        });
-        endpoints["aliases/alter"] = new(async call =>
-        {
-            await call.Client.AlterAliasAsync(call.Collection, Alias(call), call.CancellationToken);
-            return RestReply.Empty;
-        });
-        endpoints["aliases/drop"] = new(async call =>
-        {
-            await call.Client.DropAliasAsync(Alias(call), call.CancellationToken);
-            return RestReply.Empty;
-        });
+        endpoints["aliases/create"] = RestEndpoint.Done(call => call.Client.CreateAliasAsync(call.Collection, Alias(call), call.CancellationToken));
+        endpoints["aliases/alter"] = RestEndpoint.Done(call => call.Client.AlterAliasAsync(call.Collection, Alias(call), call.CancellationToken));
+        endpoints["aliases/drop"] = RestEndpoint.Done(call => call.Client.DropAliasAsync(Alias(call), call.CancellationToken));
         endpoints["aliases/list"] = new(async call => RestReply.Strings(call.Body.String("collectionName") is { Length: > 0 } collection
             ? (await call.Client.DescribeCollectionAsync(collection, call.CancellationToken)).Aliases ?? []
             : await call.Client.ListAliasesAsync(call.CancellationToken)));

@@ -23,11 +23,7 @@ internal static class CollectionEndpoints
         endpoints["collections/list"] = new(async call => RestReply.Strings(await call.Client.ListCollectionsAsync(call.CancellationToken)));
         endpoints["collections/drop"] = Done((client, name, ct) => client.DropCollectionAsync(name, ct));
         endpoints["collections/load"] = new(LoadAsync);
-        endpoints["collections/rename"] = new(async call =>
-        {
-            await call.Client.RenameCollectionAsync(call.Collection, call.Body.RequiredString("newCollectionName"), call.CancellationToken);
-            return RestReply.Empty;
-        });
+        endpoints["collections/rename"] = RestEndpoint.Done(call => call.Client.RenameCollectionAsync(call.Collection, call.Body.RequiredString("newCollectionName"), call.CancellationToken));
         endpoints["collections/release"] = Done((client, name, ct) => client.ReleaseCollectionAsync(name, ct));
         endpoints["collections/flush"] = Done((client, name, ct) => client.FlushAsync(name, ct));
         endpoints["collections/get_load_state"] = new(async call =>
@@ -56,11 +52,8 @@ internal static class CollectionEndpoints
     }
 
     /// <summary>An endpoint that does <paramref name="action"/> to the collection it names and answers <c>{}</c>.</summary>
-    private static RestEndpoint Done(Func<MilvusClient, string, CancellationToken, Task> action) => new(async call =>
-    {
-        await action(call.Client, call.Collection, call.CancellationToken);
-        return RestReply.Empty;
-    });
+    private static RestEndpoint Done(Func<MilvusClient, string, CancellationToken, Task> action) =>
+        RestEndpoint.Done(call => action(call.Client, call.Collection, call.CancellationToken));
 
     /// <summary>Loads a collection whose vector fields are all indexed; as Milvus, one with a field not indexed is refused.</summary>
     private static async Task<RestReply> LoadAsync(RestCall call)

@@ -6,16 +6,8 @@ internal static class PartitionEndpoints
     public static void AddTo(Dictionary<string, RestEndpoint> endpoints)
     {
         endpoints["partitions/list"] = new(async call => RestReply.Strings(await call.Client.ListPartitionsAsync(call.Collection, call.CancellationToken)));
-        endpoints["partitions/create"] = new(async call =>
-        {
-            await call.Client.CreatePartitionAsync(call.Collection, Partition(call), call.CancellationToken);
-            return RestReply.Empty;
-        });
-        endpoints["partitions/drop"] = new(async call =>
-        {
-            await call.Client.DropPartitionAsync(call.Collection, Partition(call), call.CancellationToken);
-            return RestReply.Empty;
-        });
+        endpoints["partitions/create"] = RestEndpoint.Done(call => call.Client.CreatePartitionAsync(call.Collection, Partition(call), call.CancellationToken));
+        endpoints["partitions/drop"] = RestEndpoint.Done(call => call.Client.DropPartitionAsync(call.Collection, Partition(call), call.CancellationToken));
         endpoints["partitions/get_stats"] = new(async call =>
         {
             var collection = call.Collection;

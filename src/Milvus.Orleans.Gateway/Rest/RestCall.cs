@@ -61,4 +61,12 @@ internal sealed record RestReply(Action<Utf8JsonWriter> WriteData, IReadOnlyList
 /// <summary>An endpoint: <c>POST /v2/vectordb/{category}/{action}</c>.</summary>
 /// <param name="Handle">Serves a request.</param>
 /// <param name="Writes">Whether it writes rows: errors in its data are <see cref="RestCode.InvalidInsertData"/>.</param>
-internal sealed record RestEndpoint(Func<RestCall, Task<RestReply>> Handle, bool Writes = false);
+internal sealed record RestEndpoint(Func<RestCall, Task<RestReply>> Handle, bool Writes = false)
+{
+    /// <summary>An endpoint that does <paramref name="action"/> and answers <c>{}</c>.</summary>
+    public static RestEndpoint Done(Func<RestCall, Task> action) => new(async call =>
+    {
+        await action(call);
+        return RestReply.Empty;
+    });
+}
