@@ -300,8 +300,11 @@ public sealed partial class MilvusClient
         return result;
     }
 
-    /// <summary>The keys of every row matching <paramref name="expression"/> now, page by page in primary key order.</summary>
-    private async Task<PrimaryKeys> MatchingKeysAsync(CollectionInfo info, string expression, CancellationToken cancellationToken)
+    /// <summary>
+    /// The keys of every row matching <paramref name="expression"/> now (in <paramref name="partitions"/> when given),
+    /// page by page in primary key order.
+    /// </summary>
+    private async Task<PrimaryKeys> MatchingKeysAsync(CollectionInfo info, string expression, IReadOnlyList<long>? partitions, CancellationToken cancellationToken)
     {
         var key = info.Schema.PrimaryKey;
         var guarantee = await GuaranteeAsync(ConsistencyLevel.Strong, cancellationToken).ConfigureAwait(false);
@@ -310,7 +313,8 @@ public sealed partial class MilvusClient
         var after = string.Empty;
         while (true)
         {
-            var request = new QueryRequest(info.Id, after.Length == 0 ? expression : $"({expression}) and {key.Name} > {after}", [], QueryRequest.MaxRows, guarantee);
+            var request = new QueryRequest(
+                info.Id, after.Length == 0 ? expression : $"({expression}) and {key.Name} > {after}", [], QueryRequest.MaxRows, guarantee, PartitionIds: partitions);
             var page = (await QueryShardsAsync(info, info.VChannels, request, cancellationToken).ConfigureAwait(false)).Rows.Column(key.Name)!.Values;
             switch (page)
             {

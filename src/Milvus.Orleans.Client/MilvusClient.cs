@@ -21,6 +21,7 @@ public sealed partial class MilvusClient(IClusterClient cluster, TimeProvider? t
 {
     private static readonly TimeSpan DefaultTransactionKeepAlive = TimeSpan.FromSeconds(30);
     private readonly ConcurrentDictionary<string, (CollectionInfo Info, long DescribedAt)> _collections = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, byte> _refreshing = new(StringComparer.Ordinal);
     private readonly TimeProvider _time = timeProvider ?? TimeProvider.System;
 
     /// <summary>Signals a silo going (registered by <see cref="MilvusClientHostingExtensions.AddMilvusClient"/>), or null.</summary>
@@ -37,8 +38,9 @@ public sealed partial class MilvusClient(IClusterClient cluster, TimeProvider? t
     public TimeSpan AttemptTimeout { get; init; } = TimeSpan.FromSeconds(10);
 
     /// <summary>
-    /// How long the SDK trusts a collection's description before it asks the catalog again (5 s by default): bounds
-    /// how long a rename, an alias moved or a collection dropped and created again by another client goes unseen here.
+    /// How long the SDK trusts a collection's description before it asks the catalog again, in the background (5 s by
+    /// default): bounds how long a rename, an alias moved or a collection dropped and created again by another client
+    /// goes unseen here, while the catalog answers.
     /// </summary>
     public TimeSpan DescriptionLifetime { get; init; } = TimeSpan.FromSeconds(5);
 
@@ -170,13 +172,16 @@ public sealed partial class MilvusClient(IClusterClient cluster, TimeProvider? t
     /// Deletes the rows matching <paramref name="expression"/> (Milvus' boolean expression syntax), after checking it
     /// against the schema (an error names its position). Expressions over the primary key alone (<c>id in [1, 2]</c>,
     /// <c>id == 3</c>, joined by <c>or</c>) are deleted directly; any other is first resolved to the keys of the rows it
-    /// matches now (a <see cref="Query.ConsistencyLevel.Strong"/> query), which are then deleted.
+    /// matches now (a <see cref="Query.ConsistencyLevel.Strong"/> query; in <paramref name="partition"/> only, when
+    /// given), which are then deleted. Deleted keys are hidden in every partition: primary keys are unique across a
+    /// collection, as upserts assume.
     /// </summary>
     public async Task<WriteResult> DeleteAsync(string collection, string expression, string? partition = null, CancellationToken cancellationToken = default)
     {
         var info = await CollectionAsync(collection, cancellationToken).ConfigureAwait(false);
         var filter = PrimaryKeyFilter.Parse(expression, info.Schema);
-        var keys = PrimaryKeyFilter.Keys(filter, info.Schema) ?? await MatchingKeysAsync(info, expression, cancellationToken).ConfigureAwait(false);
+        var partitions = partition is null ? null : await PartitionIdsAsync(info, [partition], cancellationToken).ConfigureAwait(false);
+        var keys = PrimaryKeyFilter.Keys(filter, info.Schema) ?? await MatchingKeysAsync(info, expression, partitions, cancellationToken).ConfigureAwait(false);
         return keys.Count == 0 ? new WriteResult(0, default) : await DeleteAsync(collection, keys, partition, cancellationToken).ConfigureAwait(false);
     }
 
@@ -369,17 +374,47 @@ public sealed partial class MilvusClient(IClusterClient cluster, TimeProvider? t
             .Select(g => (g.Key, g.ToList()));
 
     /// <summary>
-    /// The collection's description as this client last saw it: described, then kept for <see cref="DescriptionLifetime"/>
-    /// unless a call says it changed (not found, dropped) or this client changes it. <see cref="DescribeCollectionAsync"/>
-    /// asks the catalog every time.
+    /// The collection's description as this client last saw it: described, then described again in the background
+    /// once <see cref="DescriptionLifetime"/> passed, and at once when a call says it changed (not found, dropped) or
+    /// this client changes it. <see cref="DescribeCollectionAsync"/> asks the catalog every time.
     /// </summary>
     public Task<CollectionInfo> GetCachedCollectionAsync(string name, CancellationToken cancellationToken = default) =>
         CollectionAsync(name, cancellationToken);
 
-    private async Task<CollectionInfo> CollectionAsync(string name, CancellationToken cancellationToken) =>
-        _collections.TryGetValue(name, out var described) && _time.GetElapsedTime(described.DescribedAt) < DescriptionLifetime
-            ? described.Info
-            : await DescribeCollectionAsync(name, cancellationToken).ConfigureAwait(false);
+    private async Task<CollectionInfo> CollectionAsync(string name, CancellationToken cancellationToken)
+    {
+        if (!_collections.TryGetValue(name, out var described))
+        {
+            return await DescribeCollectionAsync(name, cancellationToken).ConfigureAwait(false);
+        }
+
+        if (_time.GetElapsedTime(described.DescribedAt) >= DescriptionLifetime && _refreshing.TryAdd(name, 0))
+        {
+            _ = RefreshAsync(name);
+        }
+
+        return described.Info;
+    }
+
+    /// <summary>
+    /// Describes a collection again in the background: calls go on with the description they have meanwhile, so reads
+    /// and writes never wait on the catalog (which may be moving to another silo) for a description they hold.
+    /// </summary>
+    private async Task RefreshAsync(string name)
+    {
+        try
+        {
+            await DescribeCollectionAsync(name, CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (MilvusException)
+        {
+            // Not found drops the cached descriptions (see RetryAsync); after another failure the next call tries again.
+        }
+        finally
+        {
+            _refreshing.TryRemove(name, out _);
+        }
+    }
 
     /// <summary>Keeps the newest description of a collection, under the name (or alias) a caller used.</summary>
     private void Remember(string name, CollectionInfo info) => _collections[name] = (info, _time.GetTimestamp());

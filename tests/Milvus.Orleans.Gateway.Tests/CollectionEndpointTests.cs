@@ -102,6 +102,24 @@ public sealed class CollectionEndpointTests(RestFixture fixture)
         Assert.Equal("""{"code":0,"data":{}}""", await fixture.CallAsync("partitions/drop", """{"collectionName":"parted","partitionName":"p2024"}"""));
         Assert.Equal("""{"code":0,"data":{"has":false}}""", await fixture.CallAsync("partitions/has", """{"collectionName":"parted","partitionName":"p2024"}"""));
     }
+
+    [Fact]
+    public async Task PartitionsLoadRelease_WhenSomeOrAllAreNamed_LoadTheCollectionAndReleaseItOnlyWhole()
+    {
+        await fixture.CallAsync("collections/create", """{"collectionName":"pl","dimension":2}""");
+        await fixture.CallAsync("partitions/create", """{"collectionName":"pl","partitionName":"recent"}""");
+        await fixture.CallAsync("collections/release", """{"collectionName":"pl"}""");
+
+        Assert.Equal("""{"code":0,"data":{}}""", await fixture.CallAsync("partitions/load", """{"collectionName":"pl","partitionNames":["recent"]}"""));
+        Assert.Equal("""{"code":0,"data":{"loadState":"LoadStateLoaded","loadProgress":100}}""", await fixture.CallAsync("collections/get_load_state", """{"collectionName":"pl"}"""));
+        Assert.Equal(
+            """{"code":1100,"message":"a collection loads and releases as a whole here: partition '_default' would stay loaded; release every partition (or the collection)"}""",
+            await fixture.CallAsync("partitions/release", """{"collectionName":"pl","partitionNames":["recent"]}"""));
+        Assert.Equal("""{"code":200,"message":"partition not found[partition=old]"}""", await fixture.CallAsync("partitions/load", """{"collectionName":"pl","partitionNames":["old"]}"""));
+        Assert.Equal("""{"code":1802,"message":"missing required parameters: 'partitionNames'"}""", await fixture.CallAsync("partitions/release", """{"collectionName":"pl"}"""));
+        Assert.Equal("""{"code":0,"data":{}}""", await fixture.CallAsync("partitions/release", """{"collectionName":"pl","partitionNames":["_default","recent"]}"""));
+        Assert.Equal("""{"code":0,"data":{"loadState":"LoadStateNotLoad"}}""", await fixture.CallAsync("collections/get_load_state", """{"collectionName":"pl"}"""));
+    }
 }
 
 [CollectionDefinition(nameof(RestFixture))]

@@ -77,4 +77,24 @@ public sealed class EntityEndpointTests(RestFixture fixture)
             """{"code":0,"cost":0,"data":[{"id":2,"color":"green"}]}""",
             await fixture.CallAsync("entities/query", """{"collectionName":"changing","filter":"color like \"gr%\"","outputFields":["color"]}"""));
     }
+
+    [Fact]
+    public async Task Delete_WhenAFilterNamesAPartition_DeletesOnlyTheMatchingRowsOfThatPartition()
+    {
+        await fixture.CallAsync("collections/create", """{"collectionName":"split","dimension":2}""");
+        await fixture.CallAsync("partitions/create", """{"collectionName":"split","partitionName":"old"}""");
+        await fixture.CallAsync("entities/insert", """{"collectionName":"split","data":[{"id":1,"vector":[1,0],"color":"red"},{"id":2,"vector":[0,1],"color":"blue"}]}""");
+        await fixture.CallAsync("entities/insert", """{"collectionName":"split","partitionName":"old","data":[{"id":3,"vector":[1,1],"color":"red"}]}""");
+
+        Assert.Equal(
+            """{"code":0,"data":{"deleteCount":1}}""",
+            await fixture.CallAsync("entities/delete", """{"collectionName":"split","partitionName":"old","filter":"color == \"red\""}"""));
+
+        Assert.Equal(
+            """{"code":0,"cost":0,"data":[{"id":1,"color":"red"},{"id":2,"color":"blue"}]}""",
+            await fixture.CallAsync("entities/query", """{"collectionName":"split","filter":"id > 0","outputFields":["color"],"consistencyLevel":"Strong"}"""));
+        Assert.Equal(
+            """{"code":200,"message":"Collection 'split' has no partition 'gone'."}""",
+            await fixture.CallAsync("entities/delete", """{"collectionName":"split","partitionName":"gone","filter":"color == \"red\""}"""));
+    }
 }

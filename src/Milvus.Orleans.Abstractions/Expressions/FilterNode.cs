@@ -17,6 +17,18 @@ public sealed record FieldNode(string Field, IReadOnlyList<string> JsonPath, int
     /// <inheritdoc />
     public override int Depth => 1;
 
+    /// <summary>
+    /// The node as <paramref name="schema"/> reads it: a name the schema does not declare is a key of its dynamic field
+    /// (<c>color</c> is <c>$meta["color"]</c>), as in Milvus, when it has one.
+    /// </summary>
+    public FieldNode In(Schema.CollectionSchema schema)
+    {
+        ArgumentNullException.ThrowIfNull(schema);
+        return schema.Field(Field) is null && schema.EnableDynamicField
+            ? this with { Field = Schema.CollectionSchema.DynamicFieldName, JsonPath = [Field, .. JsonPath] }
+            : this;
+    }
+
     /// <inheritdoc />
     public override int Nodes => 1;
 }

@@ -58,7 +58,8 @@ public static class PrimaryKeyFilter
     {
         switch (node)
         {
-            case FieldNode field:
+            case FieldNode named:
+                var field = named.In(schema);
                 var found = schema.Field(field.Field) ?? throw FilterParser.Error(
                     field.Position, $"collection '{schema.Name}' has no field '{field.Field}'; it has {string.Join(", ", schema.Fields.Select(f => f.Name))}");
                 if (field.JsonPath.Count > 0 && found.Type != DataType.Json)

@@ -56,7 +56,7 @@ internal static class CollectionEndpoints
         RestEndpoint.Done(call => action(call.Client, call.Collection, call.CancellationToken));
 
     /// <summary>Loads a collection whose vector fields are all indexed; as Milvus, one with a field not indexed is refused.</summary>
-    private static async Task<RestReply> LoadAsync(RestCall call)
+    public static async Task<RestReply> LoadAsync(RestCall call)
     {
         var name = call.Collection;
         var info = await call.Client.DescribeCollectionAsync(name, call.CancellationToken);

@@ -82,12 +82,7 @@ internal static class FilterCompiler
 
         private Compiled Field(FieldNode node)
         {
-            if (schema.Field(node.Field) is null && schema.EnableDynamicField)
-            {
-                // A name the schema does not declare is a key of the dynamic field, as in Milvus.
-                node = node with { Field = CollectionSchema.DynamicFieldName, JsonPath = [node.Field, .. node.JsonPath] };
-            }
-
+            node = node.In(schema);
             var field = schema.Field(node.Field)
                 ?? throw FilterParser.Error(node.Position, $"collection '{schema.Name}' has no field '{node.Field}'");
             var what = $"field '{field.Name}' ({field.Type})";
