@@ -9,6 +9,7 @@ using Milvus.Orleans.History.Segments;
 using Milvus.Orleans.Messages;
 using Milvus.Orleans.Streaming.Buffers;
 using Milvus.Orleans.Streaming.Configuration;
+using Milvus.Orleans.Streaming.Lifecycle;
 using Milvus.Orleans.Streaming.Placement;
 using Milvus.Orleans.Streaming.Reads;
 using Milvus.Orleans.Streaming.Recovery;
@@ -42,7 +43,7 @@ public static class StreamingSiloBuilderExtensions
 
     /// <summary>
     /// Registers the streaming service's grains and their dependencies, and binds the <c>Milvus</c> configuration
-    /// (<c>Wal</c>, <c>Streaming</c>, <c>Segment</c>, <c>Message</c>), validated when the silo starts. The WAL
+    /// (<c>Wal</c>, <c>Streaming</c>, <c>Segment</c>, <c>Message</c>, <c>History</c>), validated when the silo starts. The WAL
     /// back-end is chosen by <c>Milvus:Wal:Storage</c>: local files at <c>Milvus:Wal:Path</c>, memory, or the
     /// host's keyed <see cref="WalBackendKey"/> service; write-ahead buffers sit in front of it. With
     /// <c>Milvus:Streaming:OrleansStreams</c>, adds the persistent stream provider <see cref="VChannelStreams.ProviderName"/>
@@ -59,7 +60,8 @@ public static class StreamingSiloBuilderExtensions
             .AddMilvusWal(configuration)
             .AddValidatedOptions<StreamingOptions, StreamingOptionsValidator>(configuration, StreamingOptions.SectionName)
             .AddValidatedOptions<SegmentOptions, SegmentOptionsValidator>(configuration, SegmentOptions.SectionName)
-            .AddValidatedOptions<MessageOptions, MessageOptionsValidator>(configuration, MessageOptions.SectionName);
+            .AddValidatedOptions<MessageOptions, MessageOptionsValidator>(configuration, MessageOptions.SectionName)
+            .AddValidatedOptions<HistoryOptions, HistoryOptionsValidator>(configuration, HistoryOptions.SectionName);
         // Grain state in Orleans' binary, version-tolerant format, which the [GenerateSerializer] state types are made
         // for (Newtonsoft JSON, the default, cannot rebuild read-only collections); JSON state is still read.
         services.AddSingleton<IGrainStorageSerializer>(sp => new GrainStorageSerializer(
@@ -75,6 +77,8 @@ public static class StreamingSiloBuilderExtensions
         services.AddSingleton<ChannelDirectory>();
         services.TryAddSingleton<IHistoryStore>(sp => new AzureBlobHistoryStore(HistoryContainer(sp)));
         services.TryAddSingleton<ICheckpointStore>(sp => new AzureBlobCheckpointStore(HistoryContainer(sp)));
+        services.AddSingleton<HistoryCollector>();
+        services.AddHostedService<HistorySweeps>();
         services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<ChannelDirectory>());
         services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, ClusterShapeCheck>();
         builder.AddPlacementDirector<ChannelPlacement, ChannelPlacementDirector>();

@@ -99,4 +99,18 @@ public interface ICatalogGrain : IGrainWithIntegerKey
     /// <summary>Removes a partition (not the default one).</summary>
     [ClientFacing]
     Task<CollectionInfo> DropPartitionAsync(string collection, string partition);
+
+    /// <summary>The dropped collections and partitions whose history files are still to be deleted, oldest first.</summary>
+    [AlwaysInterleave]
+    Task<IReadOnlyList<DroppedHistory>> GetDroppedHistoryAsync();
+
+    /// <summary>Forgets dropped history whose files were deleted.</summary>
+    Task ForgetDroppedHistoryAsync(IReadOnlyList<DroppedHistory> deleted);
 }
+
+/// <summary>A dropped collection (<paramref name="PartitionId"/> null) or partition whose history files are still in storage.</summary>
+[GenerateSerializer, Immutable]
+public sealed record DroppedHistory(
+    [property: Id(0)] long CollectionId,
+    [property: Id(1)] long? PartitionId,
+    [property: Id(2)] DateTimeOffset DroppedAt);

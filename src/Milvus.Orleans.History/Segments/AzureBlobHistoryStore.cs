@@ -110,6 +110,30 @@ public sealed class AzureBlobHistoryStore(BlobContainerClient container) : IHist
 
     public IAsyncEnumerable<SegmentManifest> ListSegmentsAsync(CancellationToken cancellationToken) => ManifestsAsync("history/", cancellationToken);
 
+    public async Task<int> DeleteAsync(long collectionId, long? partitionId, CancellationToken cancellationToken)
+    {
+        if (!await container.ExistsAsync(cancellationToken).ConfigureAwait(false))
+        {
+            return 0;
+        }
+
+        var prefix = partitionId is { } partition
+            ? string.Create(CultureInfo.InvariantCulture, $"history/{collectionId}/{partition}/")
+            : string.Create(CultureInfo.InvariantCulture, $"history/{collectionId}/");
+        var names = new List<string>();
+        await foreach (var blob in container.GetBlobsAsync(new GetBlobsOptions { Prefix = prefix }, cancellationToken).ConfigureAwait(false))
+        {
+            names.Add(blob.Name);
+        }
+
+        foreach (var name in names.OrderBy(n => n.EndsWith("/" + ManifestFile, StringComparison.Ordinal) ? 0 : 1))
+        {
+            await container.GetBlobClient(name).DeleteIfExistsAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
+        }
+
+        return names.Count;
+    }
+
     private async IAsyncEnumerable<SegmentManifest> ManifestsAsync(string prefix, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         // Nothing was ever sealed: the container is created by the first segment written.

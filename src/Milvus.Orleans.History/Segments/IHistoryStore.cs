@@ -27,6 +27,13 @@ public interface IHistoryStore
     /// <summary>The manifests of a collection's complete segments.</summary>
     IAsyncEnumerable<SegmentManifest> ListSegmentsAsync(long collectionId, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Deletes every file of a collection's history, or of one of its partitions when <paramref name="partitionId"/>
+    /// is given: manifests first, so no reader finds a segment half gone. Returns how many files were deleted; a
+    /// second call deletes none.
+    /// </summary>
+    Task<int> DeleteAsync(long collectionId, long? partitionId, CancellationToken cancellationToken);
+
     /// <summary>The manifests of every complete segment of every collection.</summary>
     IAsyncEnumerable<SegmentManifest> ListSegmentsAsync(CancellationToken cancellationToken);
 }

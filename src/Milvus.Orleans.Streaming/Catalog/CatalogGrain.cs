@@ -24,6 +24,10 @@ internal sealed class CatalogState
 
     [Id(3)]
     public long NextPartitionId { get; set; } = 1;
+
+    /// <summary>Dropped collections and partitions whose history files are still to be deleted.</summary>
+    [Id(4)]
+    public List<DroppedHistory> DroppedHistory { get; set; } = [];
 }
 
 /// <summary>
@@ -133,6 +137,7 @@ internal sealed partial class CatalogGrain(
         var dropped = collection with { State = CollectionState.Dropped };
         await WriteDdlAsync(MessageKind.DropCollection, dropped, partition: null).ConfigureAwait(true);
         state.State.Collections[collection.Id] = dropped;
+        state.State.DroppedHistory.Add(new DroppedHistory(collection.Id, null, time.GetUtcNow()));
         await state.WriteStateAsync().ConfigureAwait(true);
         LogDropped(logger, name, collection.Id);
     }
@@ -197,6 +202,22 @@ internal sealed partial class CatalogGrain(
         state.State.Collections[changed.Id] = changed;
         await state.WriteStateAsync().ConfigureAwait(true);
         return changed;
+    }
+
+    public async Task<IReadOnlyList<DroppedHistory>> GetDroppedHistoryAsync()
+    {
+        await ReloadUnlessChangingAsync().ConfigureAwait(true);
+        return [.. state.State.DroppedHistory];
+    }
+
+    public async Task ForgetDroppedHistoryAsync(IReadOnlyList<DroppedHistory> deleted)
+    {
+        ArgumentNullException.ThrowIfNull(deleted);
+        using var change = await BeginChangeAsync().ConfigureAwait(true);
+        if (state.State.DroppedHistory.RemoveAll(deleted.Contains) > 0)
+        {
+            await state.WriteStateAsync().ConfigureAwait(true);
+        }
     }
 
     public async Task<CollectionInfo> RenameCollectionAsync(string name, string newName)
@@ -341,7 +362,9 @@ internal sealed partial class CatalogGrain(
 
         var kept = Enumerable.Range(0, info.Partitions.Count).Where(i => info.Partitions[i] != partition).ToList();
         var dropped = info with { Partitions = [.. kept.Select(i => info.Partitions[i])], PartitionIds = [.. kept.Select(i => info.PartitionIds![i])] };
-        return await ChangePartitionsAsync(MessageKind.DropPartition, dropped, partition).ConfigureAwait(true);
+        await WriteDdlAsync(MessageKind.DropPartition, dropped, partition).ConfigureAwait(true);
+        state.State.DroppedHistory.Add(new DroppedHistory(info.Id, info.PartitionId(partition), time.GetUtcNow()));
+        return await StoreAsync(dropped).ConfigureAwait(true);
     }
 
     private async Task<CollectionInfo> ChangePartitionsAsync(MessageKind kind, CollectionInfo changed, string partition)

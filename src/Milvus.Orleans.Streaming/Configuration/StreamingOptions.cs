@@ -48,3 +48,16 @@ public sealed class MessageOptions
     /// <summary>A write larger than this is split into a transaction, in bytes.</summary>
     public int MaxBytes { get; set; } = 2 * 1024 * 1024;
 }
+
+/// <summary>Configuration section <c>Milvus:History</c>: how long history outlives what was dropped.</summary>
+public sealed class HistoryOptions
+{
+    /// <summary>The configuration section these options bind to.</summary>
+    public const string SectionName = "Milvus:History";
+
+    /// <summary>
+    /// How long the history files of a dropped collection or partition are kept before they are deleted, in hours
+    /// (0: at the next sweep, every few minutes).
+    /// </summary>
+    public int RetentionHours { get; set; } = 24;
+}

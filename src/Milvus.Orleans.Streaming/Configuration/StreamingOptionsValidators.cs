@@ -15,6 +15,13 @@ internal sealed class StreamingOptionsValidator : IValidateOptions<StreamingOpti
         OptionRange.Validate((PChannels, options.PChannels), (TimeTickMs, options.TimeTickMs));
 }
 
+internal sealed class HistoryOptionsValidator : IValidateOptions<HistoryOptions>
+{
+    private static readonly OptionRange RetentionHours = new($"{HistoryOptions.SectionName}:RetentionHours", 0, 87_600, "h");
+
+    public ValidateOptionsResult Validate(string? name, HistoryOptions options) => OptionRange.Validate((RetentionHours, options.RetentionHours));
+}
+
 internal sealed class SegmentOptionsValidator : IValidateOptions<SegmentOptions>
 {
     private static readonly OptionRange MaxSizeMb = new($"{SegmentOptions.SectionName}:MaxSizeMb", 1, 8192, "MB");

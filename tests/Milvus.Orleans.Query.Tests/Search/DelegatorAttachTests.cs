@@ -69,6 +69,8 @@ public sealed class DelegatorAttachTests : IAsyncLifetime
                     : inner.ListSegmentsAsync(collectionId, cancellationToken);
 
             public IAsyncEnumerable<SegmentManifest> ListSegmentsAsync(CancellationToken cancellationToken) => inner.ListSegmentsAsync(cancellationToken);
+
+            public Task<int> DeleteAsync(long collectionId, long? partitionId, CancellationToken cancellationToken) => inner.DeleteAsync(collectionId, partitionId, cancellationToken);
         }
     }
 }

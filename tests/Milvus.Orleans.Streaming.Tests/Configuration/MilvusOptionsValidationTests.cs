@@ -19,6 +19,7 @@ public sealed class MilvusOptionsValidationTests
     [InlineData("Milvus:Segment:MaxSizeMb", "0", "Milvus:Segment:MaxSizeMb = 0 is out of range: allowed 1..8192 MB.")]
     [InlineData("Milvus:Segment:FlushIntervalSeconds", "0", "Milvus:Segment:FlushIntervalSeconds = 0 is out of range: allowed 1..86400 s.")]
     [InlineData("Milvus:Segment:LifetimeHours", "721", "Milvus:Segment:LifetimeHours = 721 is out of range: allowed 1..720 h.")]
+    [InlineData("Milvus:History:RetentionHours", "-1", "Milvus:History:RetentionHours = -1 is out of range: allowed 0..87600 h.")]
     [InlineData("Milvus:Message:MaxBytes", "1024", "Milvus:Message:MaxBytes = 1024 is out of range: allowed 65536..67108864 bytes.")]
     public void Validate_WhenValueOutOfRange_FailsNamingKeyAndRange(string key, string value, string expected)
     {
