@@ -54,6 +54,22 @@ public sealed class CollectionEndpointTests(RestFixture fixture)
     }
 
     [Fact]
+    public async Task Create_WhenParamsGiveATtl_KeepsItAsTheCollectionsPropertyAndRefusesANegativeOne()
+    {
+        Assert.Equal(
+            """{"code":1100,"message":"'params.ttlSeconds' is -1: allowed 0..315360000"}""",
+            await fixture.CallAsync("collections/create", """{"collectionName":"aging","dimension":2,"params":{"ttlSeconds":-1}}"""));
+        Assert.Equal("""{"code":0,"data":{}}""", await fixture.CallAsync("collections/create", """{"collectionName":"aging","dimension":2,"params":{"ttlSeconds":3600}}"""));
+        await fixture.CallAsync("entities/insert", """{"collectionName":"aging","data":[{"id":1,"vector":[1,0]}]}""");
+
+        Assert.Contains(
+            "\"properties\":[{\"key\":\"collection.ttl.seconds\",\"value\":\"3600\"}]",
+            await fixture.CallAsync("collections/describe", """{"collectionName":"aging"}"""),
+            StringComparison.Ordinal);
+        Assert.Equal("""{"code":0,"data":{"rowCount":1}}""", await fixture.CallAsync("collections/get_stats", """{"collectionName":"aging"}"""));
+    }
+
+    [Fact]
     public async Task Create_WhenTheCollectionExists_SucceedsWithTheSameSchemaAndIsRefusedWithAnother()
     {
         await fixture.CallAsync("collections/create", """{"collectionName":"twice","dimension":3}""");

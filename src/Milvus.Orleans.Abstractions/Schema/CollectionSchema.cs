@@ -9,14 +9,22 @@ namespace Milvus.Orleans.Schema;
 /// Rows may carry keys the schema does not name: they are kept in the Json field <see cref="DynamicFieldName"/>
 /// (which the schema then has), and filters name them directly (<c>color == "red"</c>), as in Milvus.
 /// </param>
+/// <param name="TtlSeconds">
+/// Milvus' <c>collection.ttl.seconds</c>: a read at timestamp <c>t</c> sees no row written more than this long before
+/// <c>t</c>. 0: rows do not expire.
+/// </param>
 [GenerateSerializer, Immutable]
 public sealed record CollectionSchema(
     [property: Id(0)] string Name,
     [property: Id(1)] IReadOnlyList<FieldSchema> Fields,
     [property: Id(2)] int ShardCount = 1,
     [property: Id(3)] string Description = "",
-    [property: Id(4)] bool EnableDynamicField = false)
+    [property: Id(4)] bool EnableDynamicField = false,
+    [property: Id(5)] int TtlSeconds = 0)
 {
+    /// <summary>Longest time to live: ten years.</summary>
+    public const int MaxTtlSeconds = 315_360_000;
+
     /// <summary>The Json field of a dynamic collection that holds each row's keys the schema does not name.</summary>
     public const string DynamicFieldName = "$meta";
 
@@ -39,7 +47,8 @@ public sealed record CollectionSchema(
             .Append(", Fields = [").AppendJoin(", ", (Fields ?? []).Select(f => f is null ? "null" : $"{f.Name} {f.Type}")).Append(']')
             .Append(", ShardCount = ").Append(ShardCount)
             .Append(", Description = ").Append(Description?.Length > 40 ? Description[..40] + "…" : Description)
-            .Append(", EnableDynamicField = ").Append(EnableDynamicField);
+            .Append(", EnableDynamicField = ").Append(EnableDynamicField)
+            .Append(", TtlSeconds = ").Append(TtlSeconds);
         return true;
     }
 
@@ -67,6 +76,11 @@ public sealed record CollectionSchema(
         if (ShardCount is < 1 or > MaxShards)
         {
             throw Invalid($"ShardCount = {ShardCount}: allowed 1..{MaxShards}.");
+        }
+
+        if (TtlSeconds is < 0 or > MaxTtlSeconds)
+        {
+            throw Invalid($"TtlSeconds = {TtlSeconds}: allowed 0 (rows do not expire)..{MaxTtlSeconds}.");
         }
 
         if (Description is null || Description.Length > MaxDescriptionLength)

@@ -94,6 +94,8 @@ internal static class CollectionEndpoints
             load = true;
         }
 
+        schema = schema with { TtlSeconds = parameters?.Int("ttlSeconds", 0, 0, CollectionSchema.MaxTtlSeconds) ?? 0 };
+
         try
         {
             await call.Client.CreateCollectionAsync(schema, call.CancellationToken);
@@ -117,7 +119,8 @@ internal static class CollectionEndpoints
     }
 
     private static bool SameSchema(CollectionSchema a, CollectionSchema b) =>
-        a.Fields.SequenceEqual(b.Fields) && a.ShardCount == b.ShardCount && a.EnableDynamicField == b.EnableDynamicField && a.Description == b.Description;
+        a.Fields.SequenceEqual(b.Fields) && a.ShardCount == b.ShardCount && a.EnableDynamicField == b.EnableDynamicField && a.Description == b.Description
+        && a.TtlSeconds == b.TtlSeconds;
 
     private static CollectionSchema QuickSchema(string name, RestBody body, RestBody? parameters, int shards, string description)
     {
@@ -204,7 +207,7 @@ internal static class CollectionEndpoints
             throw RestException.Invalid($"a collection's default consistency level is Bounded here; '{level}' is not supported yet (ask for it per read)");
         }
 
-        foreach (var name in (string[])["ttlSeconds", "partitionsNum", "partitionKeyIsolation"])
+        foreach (var name in (string[])["partitionsNum", "partitionKeyIsolation"])
         {
             if (parameters.Has(name))
             {
@@ -249,6 +252,14 @@ internal static class CollectionEndpoints
             writer.WriteString("consistencyLevel", "Bounded");
             writer.WriteBoolean("enableDynamicField", schema.EnableDynamicField);
             writer.WriteStartArray("properties");
+            if (schema.TtlSeconds > 0)
+            {
+                writer.WriteStartObject();
+                writer.WriteString("key", "collection.ttl.seconds");
+                writer.WriteString("value", schema.TtlSeconds.ToString(CultureInfo.InvariantCulture));
+                writer.WriteEndObject();
+            }
+
             writer.WriteEndArray();
             writer.WriteStartArray("aliases");
             foreach (var alias in info.Aliases ?? [])

@@ -45,9 +45,25 @@ internal sealed class RowBlock
         ?? throw new ArgumentException($"The rows have no vector field '{field}'.", nameof(field));
 
     /// <summary>
-    /// Which rows a read at <paramref name="readTs"/> returns: written by then, not deleted by then, and matching
-    /// <paramref name="filter"/> when there is one.
+    /// Which rows a read at <paramref name="readTs"/> returns: written by then, not expired by then (the schema's
+    /// <see cref="CollectionSchema.TtlSeconds"/>), not deleted by then, and matching <paramref name="filter"/> when
+    /// there is one.
     /// </summary>
-    public Func<int, bool> Visible(DeleteLog deletes, long readTs, Func<int, bool>? filter) =>
-        row => Ts(row) <= readTs && !deletes.Hides(Keys, row, Ts(row), readTs) && (filter is null || filter(row));
+    public Func<int, bool> Visible(DeleteLog deletes, long readTs, Func<int, bool>? filter)
+    {
+        var writtenFrom = LiveFrom(readTs);
+        return row => Ts(row) <= readTs && Ts(row) >= writtenFrom && !deletes.Hides(Keys, row, Ts(row), readTs) && (filter is null || filter(row));
+    }
+
+    /// <summary>The earliest write a read at <paramref name="readTs"/> still sees: 0 when rows do not expire.</summary>
+    private long LiveFrom(long readTs)
+    {
+        if (Schema.TtlSeconds == 0)
+        {
+            return 0;
+        }
+
+        var expiredBefore = new HybridTimestamp((ulong)readTs).PhysicalMs - (Schema.TtlSeconds * 1000L);
+        return expiredBefore <= 0 ? 0 : (long)HybridTimestamp.Compose(expiredBefore, 0).Value;
+    }
 }
