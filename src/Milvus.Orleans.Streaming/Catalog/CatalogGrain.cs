@@ -362,9 +362,9 @@ internal sealed partial class CatalogGrain(
 
         var kept = Enumerable.Range(0, info.Partitions.Count).Where(i => info.Partitions[i] != partition).ToList();
         var dropped = info with { Partitions = [.. kept.Select(i => info.Partitions[i])], PartitionIds = [.. kept.Select(i => info.PartitionIds![i])] };
-        await WriteDdlAsync(MessageKind.DropPartition, dropped, partition).ConfigureAwait(true);
+        // Stored with the drop: a failed drop leaves nothing, as the next change starts from the stored state.
         state.State.DroppedHistory.Add(new DroppedHistory(info.Id, info.PartitionId(partition), time.GetUtcNow()));
-        return await StoreAsync(dropped).ConfigureAwait(true);
+        return await ChangePartitionsAsync(MessageKind.DropPartition, dropped, partition).ConfigureAwait(true);
     }
 
     private async Task<CollectionInfo> ChangePartitionsAsync(MessageKind kind, CollectionInfo changed, string partition)
