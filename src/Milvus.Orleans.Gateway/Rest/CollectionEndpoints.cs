@@ -29,10 +29,7 @@ internal static class CollectionEndpoints
         endpoints["collections/get_load_state"] = new(async call =>
         {
             var info = await call.Client.DescribeCollectionAsync(call.Collection, call.CancellationToken);
-            if (call.Body.Strings("partitionNames") is { Count: > 0 } partitions && partitions.FirstOrDefault(p => !info.HasPartition(p)) is { } missing)
-            {
-                throw new RestException(RestCode.PartitionNotFound, $"partition not found[partition={missing}]");
-            }
+            PartitionEndpoints.CheckExist(info, call.Body.Strings("partitionNames") ?? []);
 
             // A collection loads as a whole here: its partitions share its state.
             return new RestReply(writer =>

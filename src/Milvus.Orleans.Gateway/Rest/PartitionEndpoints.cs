@@ -50,8 +50,16 @@ internal static class PartitionEndpoints
         var collection = call.Collection;
         var names = call.Body.Strings("partitionNames") is { Count: > 0 } given ? given : throw RestException.Missing(call.Body.Name("partitionNames"));
         var info = await call.Client.DescribeCollectionAsync(collection, call.CancellationToken);
-        return names.FirstOrDefault(p => !info.HasPartition(p)) is { } missing
-            ? throw new RestException(RestCode.PartitionNotFound, $"partition not found[partition={missing}]")
-            : (info, names);
+        CheckExist(info, names);
+        return (info, names);
+    }
+
+    /// <summary>Fails with code 200 naming the first of <paramref name="names"/> the collection does not have.</summary>
+    public static void CheckExist(CollectionInfo info, IEnumerable<string> names)
+    {
+        if (names.FirstOrDefault(p => !info.HasPartition(p)) is { } missing)
+        {
+            throw new RestException(RestCode.PartitionNotFound, $"partition not found[partition={missing}]");
+        }
     }
 }
