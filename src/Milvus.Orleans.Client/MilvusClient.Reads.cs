@@ -17,6 +17,11 @@ namespace Milvus.Orleans.Client;
 /// <param name="Ef">HNSW breadth of search (larger: better recall, slower); 0 for the service's default.</param>
 /// <param name="Exact">Score every row instead of walking HNSW graphs: exact, and slower on large segments.</param>
 /// <param name="Partitions">Only rows of these partitions; null for every partition.</param>
+/// <param name="AsOf">
+/// Search the collection as it was at this timestamp (a write's <see cref="WriteResult"/> timestamp, say), within
+/// <c>Milvus:History:RetentionHours</c> of now: the answer a Strong search returned then. The consistency level does
+/// not apply.
+/// </param>
 public sealed record SearchParameters(
     string? Filter = null,
     IReadOnlyList<string>? OutputFields = null,
@@ -24,7 +29,8 @@ public sealed record SearchParameters(
     string? VectorField = null,
     int Ef = 0,
     bool Exact = false,
-    IReadOnlyList<string>? Partitions = null);
+    IReadOnlyList<string>? Partitions = null,
+    HybridTimestamp? AsOf = null);
 
 /// <summary>Options of <see cref="MilvusClient.QueryAsync"/>.</summary>
 /// <param name="OutputFields">Fields returned besides the primary key.</param>
@@ -32,12 +38,14 @@ public sealed record SearchParameters(
 /// <param name="Offset">Rows skipped first, in primary key order.</param>
 /// <param name="Consistency">Which writes the query must see.</param>
 /// <param name="Partitions">Only rows of these partitions; null for every partition.</param>
+/// <param name="AsOf">Query the collection as it was at this timestamp (see <see cref="SearchParameters.AsOf"/>).</param>
 public sealed record QueryParameters(
     IReadOnlyList<string>? OutputFields = null,
     int Limit = 100,
     int Offset = 0,
     ConsistencyLevel Consistency = ConsistencyLevel.Bounded,
-    IReadOnlyList<string>? Partitions = null);
+    IReadOnlyList<string>? Partitions = null,
+    HybridTimestamp? AsOf = null);
 
 /// <summary>Reads: vector search, scalar queries, lookups by primary key and counts.</summary>
 public sealed partial class MilvusClient
@@ -123,20 +131,20 @@ public sealed partial class MilvusClient
         }
 
         var partitions = await PartitionIdsAsync(info, parameters.Partitions, cancellationToken).ConfigureAwait(false);
-        var guarantee = await GuaranteeAsync(parameters.Consistency, cancellationToken).ConfigureAwait(false);
+        var guarantee = parameters.AsOf ?? await GuaranteeAsync(parameters.Consistency, cancellationToken).ConfigureAwait(false);
         float[] values = [.. vectors.SelectMany(v => v)];
         // Not cancelled by this caller: the request may carry other callers' searches (see SearchBatches).
         async Task<IReadOnlyList<SearchHits>> SendAsync(float[] batch, HybridTimestamp at)
         {
-            var request = new SearchRequest(info.Id, field.Name, batch, topK, parameters.Filter, parameters.OutputFields ?? [], at, parameters.Ef, parameters.Exact, partitions);
+            var request = new SearchRequest(info.Id, field.Name, batch, topK, parameters.Filter, parameters.OutputFields ?? [], at, parameters.Ef, parameters.Exact, partitions, parameters.AsOf ?? default);
             var shards = await Task.WhenAll(info.VChannels.Select(vchannel =>
                 OnShardAsync(info, vchannel, delegator => delegator.SearchAsync(request), CancellationToken.None))).ConfigureAwait(false);
             return [.. Enumerable.Range(0, batch.Length / field.Dimension).Select(q => ReadMerge.Hits([.. shards.Select(s => s[q])], field.Metric, topK))];
         }
 
-        if (!values.All(float.IsFinite))
+        if (!values.All(float.IsFinite) || parameters.AsOf is not null)
         {
-            // Alone, so that the service's error names this caller's vector.
+            // Alone, so that the service's error names this caller's vector, or the read is at its own timestamp.
             return await SendAsync(values, guarantee).WaitAsync(cancellationToken).ConfigureAwait(false);
         }
 
@@ -169,12 +177,13 @@ public sealed partial class MilvusClient
         if (parameters.OutputFields is [CountField])
         {
             // Milvus' query(filter, output_fields=["count(*)"]): one row, one column.
-            return new RowBatch([FieldColumn.Int64(CountField, [await CountAsync(collection, filter, parameters.Consistency, parameters.Partitions, cancellationToken).ConfigureAwait(false)])]);
+            return new RowBatch([FieldColumn.Int64(CountField, [await CountAsync(collection, filter, parameters.Consistency, parameters.Partitions, parameters.AsOf, cancellationToken).ConfigureAwait(false)])]);
         }
 
         var request = new QueryRequest(
-            info.Id, filter, parameters.OutputFields ?? [], parameters.Offset + parameters.Limit, await GuaranteeAsync(parameters.Consistency, cancellationToken).ConfigureAwait(false),
-            PartitionIds: await PartitionIdsAsync(info, parameters.Partitions, cancellationToken).ConfigureAwait(false));
+            info.Id, filter, parameters.OutputFields ?? [], parameters.Offset + parameters.Limit, parameters.AsOf ?? await GuaranteeAsync(parameters.Consistency, cancellationToken).ConfigureAwait(false),
+            PartitionIds: await PartitionIdsAsync(info, parameters.Partitions, cancellationToken).ConfigureAwait(false),
+            AsOf: parameters.AsOf ?? default);
         var result = await QueryShardsAsync(info, info.VChannels, request, cancellationToken).ConfigureAwait(false);
         return result.Rows.Slice(Math.Min(parameters.Offset, result.Rows.RowCount), Math.Max(0, result.Rows.RowCount - parameters.Offset));
     }
@@ -215,19 +224,20 @@ public sealed partial class MilvusClient
 
     /// <summary>
     /// How many rows match <paramref name="filter"/> (all rows when null), in <paramref name="partitions"/> when given:
-    /// Milvus' <c>count(*)</c>.
+    /// Milvus' <c>count(*)</c>; as the collection was at <paramref name="asOf"/> when given (see <see cref="SearchParameters.AsOf"/>).
     /// </summary>
     public async Task<long> CountAsync(
         string collection,
         string? filter = null,
         ConsistencyLevel consistency = ConsistencyLevel.Bounded,
         IReadOnlyList<string>? partitions = null,
+        HybridTimestamp? asOf = null,
         CancellationToken cancellationToken = default)
     {
         var info = await CollectionAsync(collection, cancellationToken).ConfigureAwait(false);
         var request = new QueryRequest(
-            info.Id, filter, [], 0, await GuaranteeAsync(consistency, cancellationToken).ConfigureAwait(false), CountOnly: true,
-            PartitionIds: await PartitionIdsAsync(info, partitions, cancellationToken).ConfigureAwait(false));
+            info.Id, filter, [], 0, asOf ?? await GuaranteeAsync(consistency, cancellationToken).ConfigureAwait(false), CountOnly: true,
+            PartitionIds: await PartitionIdsAsync(info, partitions, cancellationToken).ConfigureAwait(false), AsOf: asOf ?? default);
         return (await QueryShardsAsync(info, info.VChannels, request, cancellationToken).ConfigureAwait(false)).Count;
     }
 

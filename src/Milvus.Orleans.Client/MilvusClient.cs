@@ -219,6 +219,24 @@ public sealed partial class MilvusClient(IClusterClient cluster, TimeProvider? t
             RetryAsync(cluster.GetGrain<IVChannelGrain>(vchannel).GetProgressAsync, cancellationToken, idempotent: true))).ConfigureAwait(false);
     }
 
+    /// <summary>
+    /// Starts compacting a collection's history unless a compaction of it runs (small segments merged, segments with
+    /// many deleted or expired rows written again; reads move to the new segments as each is ready) and returns its
+    /// state at once; follow it with <see cref="GetCompactionStateAsync"/>.
+    /// </summary>
+    public async Task<CompactionState> CompactAsync(string collection, CancellationToken cancellationToken = default)
+    {
+        var info = await CollectionAsync(collection, cancellationToken).ConfigureAwait(false);
+        return await RetryAsync(cluster.GetGrain<ICompactionGrain>(info.Id).CompactAsync, cancellationToken, idempotent: true).ConfigureAwait(false);
+    }
+
+    /// <summary>The state of a collection's running or last compaction (<see cref="CompactionPhase.Idle"/> when none ran).</summary>
+    public async Task<CompactionState> GetCompactionStateAsync(string collection, CancellationToken cancellationToken = default)
+    {
+        var info = await CollectionAsync(collection, cancellationToken).ConfigureAwait(false);
+        return await RetryAsync(cluster.GetGrain<ICompactionGrain>(info.Id).GetStateAsync, cancellationToken, idempotent: true).ConfigureAwait(false);
+    }
+
     private async Task<WriteResult> WriteRowsAsync(string collection, RowBatch rows, string? partition, bool upsert, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(rows);

@@ -19,3 +19,24 @@ internal static class QueryMetrics
     /// <summary>Milliseconds a shard's delegator took for a query.</summary>
     public static readonly Histogram<double> QueryDuration = Meter.CreateHistogram<double>("milvus.query.duration", "ms");
 }
+
+/// <summary>Compaction's instruments on the <c>Milvus.Orleans</c> meter.</summary>
+internal static class CompactionMetrics
+{
+    private static readonly Meter Meter = new("Milvus.Orleans");
+
+    /// <summary>Segments replaced by compacted ones.</summary>
+    public static readonly Counter<long> Segments = Meter.CreateCounter<long>("milvus.compaction.segments", "{segment}");
+
+    /// <summary>Bytes of segment files compaction read.</summary>
+    public static readonly Counter<long> BytesRead = Meter.CreateCounter<long>("milvus.compaction.bytes.read", "By");
+
+    /// <summary>Bytes of segment files compaction wrote.</summary>
+    public static readonly Counter<long> BytesWritten = Meter.CreateCounter<long>("milvus.compaction.bytes.written", "By");
+
+    /// <summary>Rows compaction left out: deleted or expired before the retention window.</summary>
+    public static readonly Counter<long> RowsRemoved = Meter.CreateCounter<long>("milvus.compaction.rows.removed", "{row}");
+
+    /// <summary>Seconds to write one compacted segment, its graphs included.</summary>
+    public static readonly Histogram<double> Duration = Meter.CreateHistogram<double>("milvus.compaction.duration", "s");
+}

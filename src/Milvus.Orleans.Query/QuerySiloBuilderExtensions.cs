@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Milvus.Orleans.Configuration;
+using Milvus.Orleans.Query.Compaction;
 using Milvus.Orleans.Query.Configuration;
 using Milvus.Orleans.Query.Nodes;
 
@@ -19,8 +20,11 @@ public static class QuerySiloBuilderExtensions
         ArgumentNullException.ThrowIfNull(builder);
         builder.Services
             .AddValidatedOptions<QueryOptions, QueryOptionsValidator>(configuration, QueryOptions.SectionName)
+            .AddValidatedOptions<CompactionOptions, CompactionOptionsValidator>(configuration, CompactionOptions.SectionName)
             .AddSingleton<SegmentLoader>()
-            .AddSingleton<ReadWorkers>();
+            .AddSingleton<ReadWorkers>()
+            .AddSingleton<Compactor>()
+            .AddHostedService<CompactionSweeps>();
         builder.AddPlacementDirector<QueryNodePlacement, QueryNodePlacementDirector>();
         return builder;
     }

@@ -85,6 +85,61 @@ public sealed partial class AzureBlobHistoryStoreTests : IAsyncLifetime
         }
     }
 
+    [Fact]
+    public async Task ListSegmentsAsync_AfterACompactedSegmentIsCommitted_ListsItInsteadOfItsInputsWhoseFilesStay()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var container = _azurite.Service.GetBlobContainerClient("compacted");
+        var store = new AzureBlobHistoryStore(container);
+        var first = Segment(new SegmentKey(7, 70, 700), 0, 10);
+        var second = Segment(new SegmentKey(7, 70, 701), 10, 10);
+        var otherPartition = Segment(new SegmentKey(7, 71, 700), 20, 10);
+        foreach (var segment in new[] { first, second, otherPartition })
+        {
+            await store.WriteSegmentAsync(segment, ct);
+        }
+
+        var merged = await store.WriteFilesAsync(Segment(new SegmentKey(7, 70, 900), 0, 20), ct);
+        var beforeCommit = await store.ListSegmentsAsync(7, ct).Select(m => m.Key).ToListAsync(ct);
+        await store.CommitAsync(merged with { CompactedFrom = [700, 701], CompactedAt = DateTimeOffset.UnixEpoch }, ct);
+        var afterCommit = await store.ListSegmentsAsync(7, ct).Select(m => m.Key).ToListAsync(ct);
+        var everywhere = await store.ListSegmentsAsync(ct).Select(m => m.Key).ToListAsync(ct);
+        var stored = await store.ListStoredAsync(ct).ToListAsync(ct);
+
+        Assert.Equal([first.Key, second.Key, otherPartition.Key], beforeCommit.OrderBy(k => k.PartitionId).ThenBy(k => k.SegmentId));
+        Assert.Equal([first.Key with { SegmentId = 900 }, otherPartition.Key], afterCommit.OrderBy(k => k.PartitionId));
+        Assert.Equal(afterCommit.OrderBy(k => k.PartitionId), everywhere.OrderBy(k => k.PartitionId));
+        Assert.Equal([(700L, 70L, (IReadOnlyList<long>?)null), (701, 70, null), (900, 70, [700, 701]), (700, 71, null)], stored.Select(s => (s.Key.SegmentId, s.Key.PartitionId, s.Manifest?.CompactedFrom)));
+        Assert.Equal(DateTimeOffset.UnixEpoch, stored[2].Manifest!.CompactedAt);
+        Assert.NotNull(await store.ReadSegmentAsync(first.Key, SegmentRows.Schema, ct));
+    }
+
+    [Fact]
+    public async Task ListStoredAsync_WithASegmentNeverCommitted_ListsItWithoutAManifestAndDeleteSegmentAsyncRemovesOnlyIt()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var container = _azurite.Service.GetBlobContainerClient("uncommitted");
+        var store = new AzureBlobHistoryStore(container);
+        var complete = Segment(new SegmentKey(7, 70, 700), 0, 10);
+        await store.WriteSegmentAsync(complete, ct);
+        await store.WriteFilesAsync(Segment(new SegmentKey(7, 70, 800), 10, 10), ct);
+        var written = TimeProvider.System.GetUtcNow();
+
+        var stored = await store.ListStoredAsync(ct).ToListAsync(ct);
+        var deleted = await store.DeleteSegmentAsync(new SegmentKey(7, 70, 800), ct);
+        var again = await store.DeleteSegmentAsync(new SegmentKey(7, 70, 800), ct);
+        var names = await container.GetBlobsAsync(new GetBlobsOptions(), ct).Select(b => b.Name).ToListAsync(ct);
+
+        Assert.Equal([(700L, true), (800, false)], stored.Select(s => (s.Key.SegmentId, s.Manifest is not null)));
+        Assert.All(stored, s => Assert.InRange(s.LastWritten, written.AddMinutes(-1), written.AddMinutes(1)));
+        Assert.Equal((1, 0), (deleted, again));
+        Assert.Equal(["history/7/70/700/data.parquet", "history/7/70/700/manifest.json"], names);
+    }
+
+    private static SealedSegment Segment(SegmentKey key, long firstKey, int rows) => new(
+        key, "mo-rootcoord-dml_3_7v0", "mo-rootcoord-dml_3", SegmentRows.Schema, SegmentRows.Rows(firstKey, rows), SegmentRows.Timestamps(rows, 1_000 + firstKey),
+        FieldColumn.Int64("id", []), [], EndPosition: 100 + firstKey);
+
     [GeneratedRegex(@"^history/\d+/\d+/\d+/(data\.parquet|deletes\.parquet|manifest\.json)$")]
     private static partial Regex IdOnlyName();
 }

@@ -13,6 +13,7 @@ namespace Milvus.Orleans.Query;
 /// <param name="Ef">HNSW breadth of search (larger: better recall, slower); 0 for the service's default.</param>
 /// <param name="Exact">Score every row (brute force) instead of walking HNSW graphs: exact results, slower.</param>
 /// <param name="PartitionIds">Only rows of these partitions, or null for every partition.</param>
+/// <param name="AsOf">Read the collection as it was at this timestamp (see <see cref="QueryRequest.CheckAsOf"/>); 0: as of the newest applied.</param>
 [GenerateSerializer, Immutable]
 public sealed record SearchRequest(
     [property: Id(0)] long CollectionId,
@@ -24,7 +25,8 @@ public sealed record SearchRequest(
     [property: Id(6)] HybridTimestamp GuaranteeTs,
     [property: Id(7)] int Ef = 0,
     [property: Id(8)] bool Exact = false,
-    [property: Id(9)] IReadOnlyList<long>? PartitionIds = null)
+    [property: Id(9)] IReadOnlyList<long>? PartitionIds = null,
+    [property: Id(10)] HybridTimestamp AsOf = default)
 {
     /// <summary>The largest top-k, as Milvus allows.</summary>
     public const int MaxTopK = 16_384;
@@ -77,6 +79,7 @@ public sealed record SearchHits(
 /// <param name="CountOnly">Return only how many rows match.</param>
 /// <param name="Keys">Only rows with these primary keys (at most <see cref="MaxRows"/>), or null for any: a get by keys.</param>
 /// <param name="PartitionIds">Only rows of these partitions, or null for every partition.</param>
+/// <param name="AsOf">Read the collection as it was at this timestamp (see <see cref="CheckAsOf"/>); 0: as of the newest applied.</param>
 [GenerateSerializer, Immutable]
 public sealed record QueryRequest(
     [property: Id(0)] long CollectionId,
@@ -86,13 +89,44 @@ public sealed record QueryRequest(
     [property: Id(4)] HybridTimestamp GuaranteeTs,
     [property: Id(5)] bool CountOnly = false,
     [property: Id(6)] PrimaryKeys? Keys = null,
-    [property: Id(7)] IReadOnlyList<long>? PartitionIds = null)
+    [property: Id(7)] IReadOnlyList<long>? PartitionIds = null,
+    [property: Id(8)] HybridTimestamp AsOf = default)
 {
     /// <summary>The most rows one query returns (offset + limit), as Milvus allows.</summary>
     public const int MaxRows = 16_384;
 
     /// <summary>The most output fields a read names: a collection has no more fields than this.</summary>
     public const int MaxOutputFields = Schema.CollectionSchema.MaxFields;
+
+    /// <summary>
+    /// Throws <see cref="ErrorCode.InvalidArgument"/> unless a read as of <paramref name="asOf"/> (0: none) lies within
+    /// the retention window: no older than <paramref name="retention"/> before <paramref name="now"/>, and not ahead of it.
+    /// Within it, history still holds every row such a read sees.
+    /// </summary>
+    public static void CheckAsOf(HybridTimestamp asOf, DateTimeOffset now, TimeSpan retention)
+    {
+        if (asOf.Value == 0)
+        {
+            return;
+        }
+
+        var from = now - retention;
+        var at = DateTimeOffset.FromUnixTimeMilliseconds(asOf.PhysicalMs);
+        if (at < from)
+        {
+            throw new MilvusException(
+                ErrorCode.InvalidArgument,
+                $"Read as of {asOf} is older than the retention window: reads as of {from:O} or later (Milvus:History:RetentionHours = {retention.TotalHours:0}).");
+        }
+
+        if (at > now + AsOfClockSkew)
+        {
+            throw new MilvusException(ErrorCode.InvalidArgument, $"Read as of {asOf} is in the future (now is {now:O}).");
+        }
+    }
+
+    /// <summary>How far ahead of a silo's clock an as-of timestamp may be: clocks of hosts differ a little.</summary>
+    private static readonly TimeSpan AsOfClockSkew = TimeSpan.FromSeconds(1);
 
     /// <summary>Throws <see cref="ErrorCode.InvalidArgument"/> if a read names more than <see cref="MaxOutputFields"/> output fields.</summary>
     public static void CheckOutputFields(int count)

@@ -76,7 +76,7 @@ internal static class EntityEndpoints
         var requested = call.Body.Strings("outputFields");
         if (requested is ["count(*)"])
         {
-            var count = await call.Client.CountAsync(info.Name, filter, consistency, Partitions(call.Body), call.CancellationToken);
+            var count = await call.Client.CountAsync(info.Name, filter, consistency, Partitions(call.Body), cancellationToken: call.CancellationToken);
             return new(writer =>
             {
                 writer.WriteStartArray();

@@ -17,7 +17,7 @@ internal static class PartitionEndpoints
         {
             var collection = call.Collection;
             var partition = Partition(call);
-            return RestReply.Object("rowCount", await call.Client.CountAsync(collection, null, Query.ConsistencyLevel.Strong, [partition], call.CancellationToken));
+            return RestReply.Object("rowCount", await call.Client.CountAsync(collection, null, Query.ConsistencyLevel.Strong, [partition], cancellationToken: call.CancellationToken));
         });
         endpoints["partitions/load"] = new(async call =>
         {

@@ -19,7 +19,17 @@ public sealed class AzureBlobHistoryStore(BlobContainerClient container) : IHist
     private const string DeletesFile = "deletes.parquet";
     private const string ManifestFile = "manifest.json";
 
+    /// <summary>Manifests read at once when listing: a listing of thousands of small blobs is bound by round trips.</summary>
+    private const int ManifestReads = 16;
+
     public async Task<SegmentManifest> WriteSegmentAsync(SealedSegment segment, CancellationToken cancellationToken)
+    {
+        var manifest = await WriteFilesAsync(segment, cancellationToken).ConfigureAwait(false);
+        await CommitAsync(manifest, cancellationToken).ConfigureAwait(false);
+        return manifest;
+    }
+
+    public async Task<SegmentManifest> WriteFilesAsync(SealedSegment segment, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(segment);
         await container.CreateIfNotExistsAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
@@ -38,7 +48,7 @@ public sealed class AzureBlobHistoryStore(BlobContainerClient container) : IHist
         }
 
         var all = segment.Timestamps.Concat(segment.DeleteTimestamps).ToArray();
-        var manifest = new SegmentManifest(
+        return new SegmentManifest(
             SegmentManifest.CurrentFormat,
             segment.Key.CollectionId,
             segment.Key.PartitionId,
@@ -52,21 +62,19 @@ public sealed class AzureBlobHistoryStore(BlobContainerClient container) : IHist
             [.. segment.Schema.Fields.Select(f => new ManifestField(f.Name, f.Type, f.IsPrimaryKey, f.Dimension))],
             files,
             segment.VChannel);
-        await container.GetBlobClient(prefix + ManifestFile).UploadAsync(BinaryData.FromBytes(manifest.ToJson()), overwrite: true, cancellationToken).ConfigureAwait(false);
-        return manifest;
+    }
+
+    public async Task CommitAsync(SegmentManifest manifest, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(manifest);
+        await container.GetBlobClient(Prefix(manifest.Key) + ManifestFile).UploadAsync(BinaryData.FromBytes(manifest.ToJson()), overwrite: true, cancellationToken).ConfigureAwait(false);
     }
 
     public async Task<SealedSegment?> ReadSegmentAsync(SegmentKey key, CollectionSchema schema, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(schema);
         var prefix = Prefix(key);
-        SegmentManifest manifest;
-        try
-        {
-            var json = await container.GetBlobClient(prefix + ManifestFile).DownloadContentAsync(cancellationToken).ConfigureAwait(false);
-            manifest = SegmentManifest.Read(json.Value.Content.ToMemory().Span);
-        }
-        catch (RequestFailedException ex) when (ex.Status == 404)
+        if (await ReadManifestAsync(prefix + ManifestFile, cancellationToken).ConfigureAwait(false) is not { } manifest)
         {
             return null;
         }
@@ -110,16 +118,60 @@ public sealed class AzureBlobHistoryStore(BlobContainerClient container) : IHist
 
     public IAsyncEnumerable<SegmentManifest> ListSegmentsAsync(CancellationToken cancellationToken) => ManifestsAsync("history/", cancellationToken);
 
+    public async IAsyncEnumerable<StoredSegment> ListStoredAsync([EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        if (!await container.ExistsAsync(cancellationToken).ConfigureAwait(false))
+        {
+            yield break;
+        }
+
+        // Names are listed in order, so a segment's files come together.
+        (SegmentKey Key, string? Manifest, DateTimeOffset LastWritten)? current = null;
+        await foreach (var blob in container.GetBlobsAsync(new GetBlobsOptions { Prefix = "history/" }, cancellationToken).ConfigureAwait(false))
+        {
+            if (ParseKey(blob.Name) is not { } key)
+            {
+                continue;
+            }
+
+            var written = blob.Properties.LastModified ?? DateTimeOffset.MinValue;
+            if (current is { } open && open.Key != key)
+            {
+                yield return await StoredAsync(open.Key, open.Manifest, open.LastWritten, cancellationToken).ConfigureAwait(false);
+                current = null;
+            }
+
+            var manifest = blob.Name.EndsWith("/" + ManifestFile, StringComparison.Ordinal) ? blob.Name : null;
+            current = current is { } same
+                ? (key, same.Manifest ?? manifest, written > same.LastWritten ? written : same.LastWritten)
+                : (key, manifest, written);
+        }
+
+        if (current is { } last)
+        {
+            yield return await StoredAsync(last.Key, last.Manifest, last.LastWritten, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    public async Task<int> DeleteSegmentAsync(SegmentKey key, CancellationToken cancellationToken) =>
+        await DeletePrefixAsync(Prefix(key), cancellationToken).ConfigureAwait(false);
+
     public async Task<int> DeleteAsync(long collectionId, long? partitionId, CancellationToken cancellationToken)
+    {
+        var prefix = partitionId is { } partition
+            ? string.Create(CultureInfo.InvariantCulture, $"history/{collectionId}/{partition}/")
+            : string.Create(CultureInfo.InvariantCulture, $"history/{collectionId}/");
+        return await DeletePrefixAsync(prefix, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Deletes every blob under <paramref name="prefix"/>, manifests first, so no reader finds a segment half gone.</summary>
+    private async Task<int> DeletePrefixAsync(string prefix, CancellationToken cancellationToken)
     {
         if (!await container.ExistsAsync(cancellationToken).ConfigureAwait(false))
         {
             return 0;
         }
 
-        var prefix = partitionId is { } partition
-            ? string.Create(CultureInfo.InvariantCulture, $"history/{collectionId}/{partition}/")
-            : string.Create(CultureInfo.InvariantCulture, $"history/{collectionId}/");
         var names = new List<string>();
         await foreach (var blob in container.GetBlobsAsync(new GetBlobsOptions { Prefix = prefix }, cancellationToken).ConfigureAwait(false))
         {
@@ -134,6 +186,7 @@ public sealed class AzureBlobHistoryStore(BlobContainerClient container) : IHist
         return names.Count;
     }
 
+    /// <summary>Reads the live manifests under <paramref name="prefix"/>: all of them first, since a compacted segment may be listed after those it replaces.</summary>
     private async IAsyncEnumerable<SegmentManifest> ManifestsAsync(string prefix, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         // Nothing was ever sealed: the container is created by the first segment written.
@@ -142,14 +195,51 @@ public sealed class AzureBlobHistoryStore(BlobContainerClient container) : IHist
             yield break;
         }
 
+        var names = new List<string>();
         await foreach (var blob in container.GetBlobsAsync(new GetBlobsOptions { Prefix = prefix }, cancellationToken).ConfigureAwait(false))
         {
             if (blob.Name.EndsWith("/" + ManifestFile, StringComparison.Ordinal))
             {
-                var json = await container.GetBlobClient(blob.Name).DownloadContentAsync(cancellationToken).ConfigureAwait(false);
-                yield return SegmentManifest.Read(json.Value.Content.ToMemory().Span);
+                names.Add(blob.Name);
             }
         }
+
+        var manifests = new SegmentManifest?[names.Count];
+        await Parallel.ForAsync(0, names.Count, new ParallelOptions { MaxDegreeOfParallelism = ManifestReads, CancellationToken = cancellationToken }, async (i, ct) =>
+            manifests[i] = await ReadManifestAsync(names[i], ct).ConfigureAwait(false)).ConfigureAwait(false);
+        foreach (var manifest in SegmentManifest.Live([.. manifests.OfType<SegmentManifest>()]))
+        {
+            yield return manifest;
+        }
+    }
+
+    /// <summary>A manifest; null when it was deleted since it was listed (its segment collected).</summary>
+    private async Task<SegmentManifest?> ReadManifestAsync(string name, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var json = await container.GetBlobClient(name).DownloadContentAsync(cancellationToken).ConfigureAwait(false);
+            return SegmentManifest.Read(json.Value.Content.ToMemory().Span);
+        }
+        catch (RequestFailedException ex) when (ex.Status == 404)
+        {
+            return null;
+        }
+    }
+
+    private async Task<StoredSegment> StoredAsync(SegmentKey key, string? manifest, DateTimeOffset lastWritten, CancellationToken cancellationToken) =>
+        new(key, manifest is null ? null : await ReadManifestAsync(manifest, cancellationToken).ConfigureAwait(false), lastWritten);
+
+    /// <summary>The segment a blob name <c>history/{c}/{p}/{s}/file</c> belongs to; null for any other name.</summary>
+    private static SegmentKey? ParseKey(string name)
+    {
+        var parts = name.Split('/');
+        return parts.Length == 5
+            && long.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out var collection)
+            && long.TryParse(parts[2], NumberStyles.None, CultureInfo.InvariantCulture, out var partition)
+            && long.TryParse(parts[3], NumberStyles.None, CultureInfo.InvariantCulture, out var segment)
+            ? new SegmentKey(collection, partition, segment)
+            : null;
     }
 
     /// <summary>An index file's name: never a path, never one of the segment's own files.</summary>

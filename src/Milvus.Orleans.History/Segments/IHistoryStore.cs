@@ -12,6 +12,15 @@ public interface IHistoryStore
     /// </summary>
     Task<SegmentManifest> WriteSegmentAsync(SealedSegment segment, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Writes <paramref name="segment"/>'s data and deletes but not its manifest, which is returned: the segment is not
+    /// complete, nor listed, until <see cref="CommitAsync"/> writes it (files built for it meanwhile go beside it).
+    /// </summary>
+    Task<SegmentManifest> WriteFilesAsync(SealedSegment segment, CancellationToken cancellationToken);
+
+    /// <summary>Writes <paramref name="manifest"/>: its segment is complete and listed from now on.</summary>
+    Task CommitAsync(SegmentManifest manifest, CancellationToken cancellationToken);
+
     /// <summary>Reads a complete segment (one whose manifest was written) back; null if there is none.</summary>
     Task<SealedSegment?> ReadSegmentAsync(SegmentKey key, CollectionSchema schema, CancellationToken cancellationToken);
 
@@ -24,7 +33,10 @@ public interface IHistoryStore
     /// <summary>Fetches the segment's file <paramref name="name"/> into <paramref name="path"/>; false when there is none.</summary>
     Task<bool> ReadIndexAsync(SegmentKey key, string name, string path, CancellationToken cancellationToken);
 
-    /// <summary>The manifests of a collection's complete segments.</summary>
+    /// <summary>
+    /// The manifests of a collection's live segments: complete, and not replaced by a compacted segment (see
+    /// <see cref="SegmentManifest.CompactedFrom"/>).
+    /// </summary>
     IAsyncEnumerable<SegmentManifest> ListSegmentsAsync(long collectionId, CancellationToken cancellationToken);
 
     /// <summary>
@@ -34,6 +46,18 @@ public interface IHistoryStore
     /// </summary>
     Task<int> DeleteAsync(long collectionId, long? partitionId, CancellationToken cancellationToken);
 
-    /// <summary>The manifests of every complete segment of every collection.</summary>
+    /// <summary>The manifests of every live segment of every collection.</summary>
     IAsyncEnumerable<SegmentManifest> ListSegmentsAsync(CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Every segment stored, of every collection: live, replaced by compaction, or never completed (no manifest), with
+    /// when its newest file was written. What garbage collection decides on.
+    /// </summary>
+    IAsyncEnumerable<StoredSegment> ListStoredAsync(CancellationToken cancellationToken);
+
+    /// <summary>Deletes one segment's files, its manifest first; returns how many were deleted (none the second time).</summary>
+    Task<int> DeleteSegmentAsync(SegmentKey key, CancellationToken cancellationToken);
 }
+
+/// <summary>A segment's files as stored: its manifest (null when it was never completed) and when its newest file was written.</summary>
+public sealed record StoredSegment(SegmentKey Key, SegmentManifest? Manifest, DateTimeOffset LastWritten);

@@ -9,6 +9,7 @@ using Milvus.Orleans.Query.Nodes;
 using Milvus.Orleans.Query.Search;
 using Milvus.Orleans.Query.Segments;
 using Milvus.Orleans.Schema;
+using Milvus.Orleans.Streaming.Configuration;
 using Milvus.Orleans.Streaming.Placement;
 using Milvus.Orleans.Streaming.Reads;
 using Milvus.Orleans.Wal;
@@ -32,6 +33,7 @@ internal sealed partial class QueryDelegatorGrain(
     ICheckpointStore checkpoints,
     IOptions<WalOptions> wal,
     IOptions<QueryOptions> options,
+    IOptions<HistoryOptions> retention,
     ILocalSiloDetails silo,
     TimeProvider time,
     ILogger<QueryDelegatorGrain> logger) : Grain, IQueryDelegatorGrain
@@ -51,6 +53,9 @@ internal sealed partial class QueryDelegatorGrain(
     /// <summary>Every this many hand-off rounds a follower lists history even if the checkpoint did not change.</summary>
     private const int ListRounds = 50;
 
+    /// <summary>Every this many hand-off rounds the collection's compaction is asked whether it swapped segments in.</summary>
+    private const int CompactionRounds = 10;
+
     private readonly DeleteLog _deletes = new();
     private readonly Dictionary<long, long> _placed = [];
     private readonly Dictionary<long, long> _partitions = [];
@@ -58,6 +63,10 @@ internal sealed partial class QueryDelegatorGrain(
     private readonly Dictionary<long, int> _absorbed = [];
     private readonly HashSet<long> _absorbedSealed = [];
     private readonly HashSet<long> _handingOff = [];
+    private readonly Dictionary<long, int> _readsByEpoch = [];
+    private readonly List<(long Epoch, long[] SegmentIds)> _retired = [];
+    private long _epoch;
+    private string? _compactionVersion;
     private IRecoveredChannel? _recovery;
     private (IRecoveredChannel Recovery, Task Attached)? _attaching;
     private IFollowedShard? _follower;
@@ -100,18 +109,28 @@ internal sealed partial class QueryDelegatorGrain(
     {
         ArgumentNullException.ThrowIfNull(request);
         var started = time.GetTimestamp();
-        var (source, schema) = await ReadyAsync(request.CollectionId, request.GuaranteeTs).ConfigureAwait(true);
+        var (source, schema) = await ReadyAsync(request.CollectionId, request.GuaranteeTs, request.AsOf).ConfigureAwait(true);
         // One moment for everything: the snapshot, the read timestamp and which segments the nodes answer for. The
         // local search checks the request before anything goes to a node.
         var snapshot = Take(source);
-        var readTs = (long)snapshot.Applied.Value;
+        var readTs = ReadTs(snapshot, request.AsOf);
         var local = BlockReads.Search(LocalBlocks(snapshot, schema, request.PartitionIds), request, schema, _deletes, readTs, options.Value.HnswEf);
         var metric = schema.Field(request.VectorField)!.Metric;
-        var remote = await Task.WhenAll(ByNode(snapshot, request.PartitionIds).Select(node => OnNodeAsync(
-            node.Key,
-            node.Value,
-            schema,
-            (grain, deletes) => grain.SearchAsync(new NodeSearch(VChannel, node.Value, request, readTs, deletes))))).ConfigureAwait(true);
+        var epoch = BeginRead();
+        IReadOnlyList<SearchHits>[] remote;
+        try
+        {
+            remote = await Task.WhenAll(ByNode(snapshot, request.PartitionIds).Select(node => OnNodeAsync(
+                node.Key,
+                node.Value,
+                schema,
+                (grain, deletes) => grain.SearchAsync(new NodeSearch(VChannel, node.Value, request, readTs, deletes))))).ConfigureAwait(true);
+        }
+        finally
+        {
+            EndRead(epoch);
+        }
+
         IReadOnlyList<SearchHits> merged = [.. local.Select((hits, q) => ReadMerge.Hits([hits, .. remote.Select(r => r[q])], metric, request.TopK))];
         QueryMetrics.SearchDuration.Record(time.GetElapsedTime(started).TotalMilliseconds);
         return merged;
@@ -121,16 +140,26 @@ internal sealed partial class QueryDelegatorGrain(
     {
         ArgumentNullException.ThrowIfNull(request);
         var started = time.GetTimestamp();
-        var (source, schema) = await ReadyAsync(request.CollectionId, request.GuaranteeTs).ConfigureAwait(true);
+        var (source, schema) = await ReadyAsync(request.CollectionId, request.GuaranteeTs, request.AsOf).ConfigureAwait(true);
         // The local query checks the request before anything goes to a node.
         var snapshot = Take(source);
-        var readTs = (long)snapshot.Applied.Value;
+        var readTs = ReadTs(snapshot, request.AsOf);
         var local = BlockReads.Query([.. LocalBlocks(snapshot, schema, request.PartitionIds).Select(b => b.Block)], request, schema, _deletes, readTs);
-        var remote = await Task.WhenAll(ByNode(snapshot, request.PartitionIds).Select(node => OnNodeAsync(
-            node.Key,
-            node.Value,
-            schema,
-            (grain, deletes) => grain.QueryAsync(new NodeQuery(VChannel, node.Value, request, readTs, deletes))))).ConfigureAwait(true);
+        var epoch = BeginRead();
+        QueryResult[] remote;
+        try
+        {
+            remote = await Task.WhenAll(ByNode(snapshot, request.PartitionIds).Select(node => OnNodeAsync(
+                node.Key,
+                node.Value,
+                schema,
+                (grain, deletes) => grain.QueryAsync(new NodeQuery(VChannel, node.Value, request, readTs, deletes))))).ConfigureAwait(true);
+        }
+        finally
+        {
+            EndRead(epoch);
+        }
+
         var merged = ReadMerge.Rows([local, .. remote], schema.PrimaryKey.Name, request.Limit);
         QueryMetrics.QueryDuration.Record(time.GetElapsedTime(started).TotalMilliseconds);
         return merged;
@@ -170,12 +199,15 @@ internal sealed partial class QueryDelegatorGrain(
     /// Attached to the shard's growing data (the pchannel's recovery on this silo, or a follower of its log), and the
     /// shard applied up to <paramref name="guarantee"/>: where the growing data is, and the collection's schema.
     /// </summary>
-    private async Task<(ShardSource Source, CollectionSchema Schema)> ReadyAsync(long collectionId, HybridTimestamp guarantee)
+    private async Task<(ShardSource Source, CollectionSchema Schema)> ReadyAsync(long collectionId, HybridTimestamp guarantee, HybridTimestamp asOf)
     {
         if (collectionId != CollectionId)
         {
             throw new MilvusException(ErrorCode.InvalidArgument, $"Shard '{VChannel}' belongs to collection {CollectionId}, not {collectionId}.");
         }
+
+        QueryRequest.CheckAsOf(asOf, time.GetUtcNow(), TimeSpan.FromHours(retention.Value.RetentionHours));
+        guarantee = asOf > guarantee ? asOf : guarantee;
 
         var source = await AttachAsync().ConfigureAwait(true);
         var waited = time.GetTimestamp();
@@ -257,7 +289,7 @@ internal sealed partial class QueryDelegatorGrain(
         await recovery.Replayed.ConfigureAwait(true);
         // What history holds of the shard: its deletes known here, its segments on query nodes.
         var sealedSegments = await HistorySegmentsAsync().ConfigureAwait(true);
-        Commit(await LoadFromHistoryAsync(sealedSegments).ConfigureAwait(true));
+        Swap(await LoadFromHistoryAsync(sealedSegments).ConfigureAwait(true), sealedSegments, recovery);
         _recovery?.Unwatch(VChannel, Key);
         _recovery = recovery;
         LogAttached(logger, Key, sealedSegments.Count, _deletes.Count);
@@ -290,7 +322,7 @@ internal sealed partial class QueryDelegatorGrain(
         await LoadCollectionAsync().ConfigureAwait(true);
         var checkpoint = await checkpoints.ReadAsync(ChannelNames.PChannelOf(VChannel), CancellationToken.None).ConfigureAwait(true);
         var sealedSegments = await HistorySegmentsAsync().ConfigureAwait(true);
-        Commit(await LoadFromHistoryAsync(sealedSegments).ConfigureAwait(true));
+        Swap(await LoadFromHistoryAsync(sealedSegments).ConfigureAwait(true), sealedSegments, recovery: null);
         var follower = reads.Follow(VChannel, _collection!, checkpoint, sealedSegments);
         var older = _follower;
         _recovery?.Unwatch(VChannel, Key);
@@ -316,6 +348,9 @@ internal sealed partial class QueryDelegatorGrain(
             await follower.DisposeAsync().ConfigureAwait(true);
         }
     }
+
+    /// <summary>The timestamp a read is at: the one it asked for, else the newest the snapshot applied.</summary>
+    private static long ReadTs(VChannelSnapshot snapshot, HybridTimestamp asOf) => (long)(asOf.Value != 0 ? asOf.Value : snapshot.Applied.Value);
 
     /// <summary>The collection from the catalog; the shard's reads end with it.</summary>
     private async Task LoadCollectionAsync()
@@ -589,6 +624,131 @@ internal sealed partial class QueryDelegatorGrain(
         {
             await HandOffKeptAsync(recovery).ConfigureAwait(true);
         }
+
+        if (_rounds % CompactionRounds == 0)
+        {
+            await FollowCompactionAsync().ConfigureAwait(true);
+        }
+
+        await ReleaseRetiredAsync().ConfigureAwait(true);
+    }
+
+    /// <summary>Once the collection's compaction swapped segments in, moves reads onto them (see <see cref="Swap"/>).</summary>
+    private async Task FollowCompactionAsync()
+    {
+        try
+        {
+            var version = await GrainFactory.GetGrain<ICompactionSchedule>(CollectionId).GetVersionAsync().ConfigureAwait(true);
+            if (version != _compactionVersion && (_recovery is not null || _follower is not null))
+            {
+                await RelistAsync().ConfigureAwait(true);
+                _compactionVersion = version;
+            }
+        }
+        catch (Exception ex)
+        {
+            // Reads go on from the replaced segments, which stay in history for the retention; a later round tries again.
+            LogCompactionFollowFailed(logger, Key, ex);
+        }
+    }
+
+    /// <summary>
+    /// Lists the shard's live segments in history and swaps them in: those new here go onto query nodes, and in the
+    /// same step the segments they replace stop being read. A follower lets the rows history now holds go.
+    /// </summary>
+    private async Task RelistAsync()
+    {
+        var (follower, recovery) = (_follower, _recovery);
+        var inMemory = recovery is null ? [] : Take(new ShardSource(recovery, null)).Sealed.Select(k => k.Segment.Key.SegmentId).ToHashSet();
+        var live = await HistorySegmentsAsync().ConfigureAwait(true);
+        var added = live.Where(m => !_placed.ContainsKey(m.SegmentId) && !inMemory.Contains(m.SegmentId)).ToArray();
+        var placed = await LoadFromHistoryAsync(added).ConfigureAwait(true);
+        if (_follower != follower || _recovery != recovery)
+        {
+            // Replaced meanwhile: its successor placed and left out what history held when it started.
+            return;
+        }
+
+        Swap(placed, live, recovery);
+        if (follower is not null)
+        {
+            foreach (var manifest in added)
+            {
+                follower.Cover(manifest.PartitionId, manifest.EndPosition);
+            }
+        }
+    }
+
+    /// <summary>
+    /// One step for reads: the segments just <paramref name="placed"/> are read from now on, and the segments those of
+    /// <paramref name="live"/> replace (compaction's inputs) are not, whether on nodes or kept in memory by
+    /// <paramref name="recovery"/>. Reads that began before go on with what they took; the replaced segments leave the
+    /// nodes once those reads are done.
+    /// </summary>
+    private void Swap(IReadOnlyList<(long SegmentId, long Node)> placed, IReadOnlyCollection<SegmentManifest> live, IRecoveredChannel? recovery)
+    {
+        Commit(placed);
+        var replaced = live.SelectMany(m => m.CompactedFrom ?? []).ToHashSet();
+        var retired = _placed.Keys.Where(replaced.Contains).ToArray();
+        foreach (var id in retired)
+        {
+            _placed.Remove(id);
+        }
+
+        if (recovery is not null)
+        {
+            foreach (var kept in Take(new ShardSource(recovery, null)).Sealed.Where(k => replaced.Contains(k.Segment.Key.SegmentId)))
+            {
+                recovery.Release(VChannel, Key, kept.Segment.Key.SegmentId);
+            }
+        }
+
+        if (retired.Length > 0)
+        {
+            _retired.Add((_epoch, retired));
+            _epoch++;
+        }
+    }
+
+    /// <summary>Notes a read that took its segments now; returns what <see cref="EndRead"/> needs.</summary>
+    private long BeginRead()
+    {
+        _readsByEpoch[_epoch] = _readsByEpoch.GetValueOrDefault(_epoch) + 1;
+        return _epoch;
+    }
+
+    private void EndRead(long epoch)
+    {
+        if (--_readsByEpoch[epoch] == 0)
+        {
+            _readsByEpoch.Remove(epoch);
+        }
+    }
+
+    /// <summary>Releases on the nodes the replaced segments no read in flight may still ask for.</summary>
+    private async Task ReleaseRetiredAsync()
+    {
+        var oldestRead = _readsByEpoch.Count == 0 ? long.MaxValue : _readsByEpoch.Keys.Min();
+        var due = _retired.Where(r => r.Epoch < oldestRead).ToArray();
+        if (due.Length == 0)
+        {
+            return;
+        }
+
+        var ids = due.SelectMany(r => r.SegmentIds).ToArray();
+        try
+        {
+            await Task.WhenAll(NodeKeys().Select(n => GrainFactory.GetGrain<IQueryNodeGrain>(n).ReleaseAsync(VChannel, ids))).ConfigureAwait(true);
+            _retired.RemoveAll(due.Contains);
+            foreach (var id in ids.Where(id => !_placed.ContainsKey(id)))
+            {
+                _partitions.Remove(id);
+            }
+        }
+        catch (Exception ex)
+        {
+            LogReleaseFailed(logger, Key, ids.Length, ex);
+        }
     }
 
     /// <summary>Moves the kept segments history now holds onto query nodes, then lets the recovery drop them.</summary>
@@ -646,21 +806,7 @@ internal sealed partial class QueryDelegatorGrain(
                 return;
             }
 
-            var added = (await HistorySegmentsAsync().ConfigureAwait(true)).Where(m => !_placed.ContainsKey(m.SegmentId)).ToArray();
-            var placed = await LoadFromHistoryAsync(added).ConfigureAwait(true);
-            if (_follower != follower)
-            {
-                // Replaced meanwhile: its successor placed and left out what history held when it started.
-                return;
-            }
-
-            // One step for reads: the nodes answer for these segments exactly when the follower has let their rows go.
-            Commit(placed);
-            foreach (var manifest in added)
-            {
-                follower.Cover(manifest.PartitionId, manifest.EndPosition);
-            }
-
+            await RelistAsync().ConfigureAwait(true);
             _followedCheckpoint = checkpoint;
         }
         catch (Exception ex)
@@ -692,6 +838,12 @@ internal sealed partial class QueryDelegatorGrain(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Delegator {Key}: handing {Count} sealed segments to query nodes failed; they are read from memory meanwhile")]
     private static partial void LogHandOffFailed(ILogger logger, string key, int count, Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Delegator {Key}: following compaction failed; reads go on from the segments it replaced")]
+    private static partial void LogCompactionFollowFailed(ILogger logger, string key, Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Delegator {Key}: releasing {Count} segments replaced by compaction failed; a later round tries again")]
+    private static partial void LogReleaseFailed(ILogger logger, string key, int count, Exception exception);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Delegator {Key}: moving history's new segments to query nodes failed; the follower keeps their rows in memory meanwhile")]
     private static partial void LogFollowedHandOffFailed(ILogger logger, string key, Exception exception);

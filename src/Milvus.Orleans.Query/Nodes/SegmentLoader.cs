@@ -137,11 +137,30 @@ internal sealed partial class SegmentLoader(IHistoryStore history, IOptions<Quer
         LogIndexed(logger, vchannel, key.SegmentId, indexes.Count, clock.Elapsed.TotalMilliseconds, reconnected);
     }
 
+    /// <summary>
+    /// Builds the graphs of a segment not listed yet (compaction's output) and stores them beside it, so the nodes
+    /// that load it find them; a segment too small for graphs gets none.
+    /// </summary>
+    public async Task StoreGraphsAsync(SegmentKey key, RowBlock block, CollectionSchema schema)
+    {
+        ArgumentNullException.ThrowIfNull(block);
+        if (block.Count < options.Value.IndexMinRows)
+        {
+            return;
+        }
+
+        foreach (var field in Graphed(schema))
+        {
+            var (name, m, efConstruction) = GraphOf(field);
+            var path = Path.Combine(Path.GetTempPath(), "milvus-index-" + Guid.NewGuid().ToString("N"));
+            using var graph = await BuildAsync(key, block, field, m, efConstruction).ConfigureAwait(false);
+            await StoreAsync(key, name, graph, path).ConfigureAwait(false);
+        }
+    }
+
     private async Task<HnswGraph> IndexAsync(SegmentKey key, RowBlock block, FieldSchema field)
     {
-        var settings = options.Value;
-        var (m, efConstruction) = (field.Index?.M is > 0 and var given ? given : settings.HnswM, field.Index?.EfConstruction is > 0 and var breadth ? breadth : settings.HnswEfConstruction);
-        var name = string.Create(CultureInfo.InvariantCulture, $"hnsw-{field.Name}-{field.Metric}-m{m}-ef{efConstruction}.usearch");
+        var (name, m, efConstruction) = GraphOf(field);
         var path = Path.Combine(Path.GetTempPath(), "milvus-index-" + Guid.NewGuid().ToString("N"));
         try
         {
@@ -155,6 +174,22 @@ internal sealed partial class SegmentLoader(IHistoryStore history, IOptions<Quer
             File.Delete(path);
         }
 
+        var index = await BuildAsync(key, block, field, m, efConstruction).ConfigureAwait(false);
+        // Searched from now on; stored beside the segment meanwhile, for the next node that loads it.
+        _ = Task.Run(() => StoreAsync(key, name, index, path));
+        return index;
+    }
+
+    /// <summary>The stored name and parameters of <paramref name="field"/>'s graph: its index's, the silo's settings filling what it leaves open.</summary>
+    private (string Name, int M, int EfConstruction) GraphOf(FieldSchema field)
+    {
+        var settings = options.Value;
+        var (m, efConstruction) = (field.Index?.M is > 0 and var given ? given : settings.HnswM, field.Index?.EfConstruction is > 0 and var breadth ? breadth : settings.HnswEfConstruction);
+        return (string.Create(CultureInfo.InvariantCulture, $"hnsw-{field.Name}-{field.Metric}-m{m}-ef{efConstruction}.usearch"), m, efConstruction);
+    }
+
+    private static async Task<HnswGraph> BuildAsync(SegmentKey key, RowBlock block, FieldSchema field, int m, int efConstruction)
+    {
         var clock = Stopwatch.StartNew();
         // On every core: the segment is searched exactly, and slowly, until its graph is ready.
         var index = await Task.Factory.StartNew(
@@ -165,8 +200,6 @@ internal sealed partial class SegmentLoader(IHistoryStore history, IOptions<Quer
             TaskScheduler.Default).ConfigureAwait(false);
         QueryMetrics.IndexBuild.Record(
             clock.Elapsed.TotalSeconds, new KeyValuePair<string, object?>("milvus.collection", key.CollectionId), new KeyValuePair<string, object?>("milvus.segment", key.SegmentId));
-        // Searched from now on; stored beside the segment meanwhile, for the next node that loads it.
-        _ = Task.Run(() => StoreAsync(key, name, index, path));
         return index;
     }
 

@@ -55,6 +55,9 @@ internal sealed class DeleteLog
         Add(keys, timestamps);
     }
 
+    /// <summary>The timestamp of every delete known, in the order they became known.</summary>
+    public long[] Timestamps() => [.. _order.Select(d => d.Ts)];
+
     /// <summary>The deletes from position <paramref name="from"/> on, as key column and timestamps.</summary>
     public (PrimaryKeys Keys, long[] Timestamps) Since(int from)
     {

@@ -51,19 +51,20 @@ internal sealed class RowBlock
     /// </summary>
     public Func<int, bool> Visible(DeleteLog deletes, long readTs, Func<int, bool>? filter)
     {
-        var writtenFrom = LiveFrom(readTs);
+        var writtenFrom = LiveFrom(Schema, readTs);
         return row => Ts(row) <= readTs && Ts(row) >= writtenFrom && !deletes.Hides(Keys, row, Ts(row), readTs) && (filter is null || filter(row));
     }
 
     /// <summary>The earliest write a read at <paramref name="readTs"/> still sees: 0 when rows do not expire.</summary>
-    private long LiveFrom(long readTs)
+    public static long LiveFrom(CollectionSchema schema, long readTs)
     {
-        if (Schema.TtlSeconds == 0)
+        ArgumentNullException.ThrowIfNull(schema);
+        if (schema.TtlSeconds == 0)
         {
             return 0;
         }
 
-        var expiredBefore = new HybridTimestamp((ulong)readTs).PhysicalMs - (Schema.TtlSeconds * 1000L);
+        var expiredBefore = new HybridTimestamp((ulong)readTs).PhysicalMs - (schema.TtlSeconds * 1000L);
         return expiredBefore <= 0 ? 0 : (long)HybridTimestamp.Compose(expiredBefore, 0).Value;
     }
 }

@@ -9,7 +9,9 @@ namespace Milvus.Orleans.Streaming.Lifecycle;
 
 /// <summary>
 /// One sweep of history: the files of every collection and partition dropped at least the retention ago are deleted,
-/// then the catalog forgets them. A sweep that fails part-way leaves the rest to the next one (deleting is idempotent).
+/// then the catalog forgets them; then the segments compaction replaced at least the retention ago, and those whose
+/// writing never completed (no manifest) and stopped at least the retention, and an hour, ago (no write in progress
+/// takes that long). A sweep that fails part-way leaves the rest to the next one (deleting is idempotent).
 /// </summary>
 internal sealed partial class HistoryCollector(IHistoryStore history, IOptions<HistoryOptions> options, TimeProvider time, ILogger<HistoryCollector> logger)
 {
@@ -17,6 +19,9 @@ internal sealed partial class HistoryCollector(IHistoryStore history, IOptions<H
 
     /// <summary>History files of dropped collections and partitions deleted.</summary>
     private static readonly Counter<long> Deleted = Meter.CreateCounter<long>("milvus.history.gc.deleted", "{file}");
+
+    /// <summary>The least time a segment without a manifest stays: a write in progress is never older.</summary>
+    private static readonly TimeSpan AbandonedAfter = TimeSpan.FromHours(1);
 
     public async Task<int> SweepAsync(ICatalogGrain catalog)
     {
@@ -37,8 +42,23 @@ internal sealed partial class HistoryCollector(IHistoryStore history, IOptions<H
             await catalog.ForgetDroppedHistoryAsync(due).ConfigureAwait(true);
         }
 
+        var stored = await history.ListStoredAsync(CancellationToken.None).ToListAsync().ConfigureAwait(true);
+        var abandonedBefore = Min(cutoff, time.GetUtcNow() - AbandonedAfter);
+        foreach (var segment in SegmentRetention.Collectable(stored, cutoff, abandonedBefore))
+        {
+            var deleted = await history.DeleteSegmentAsync(segment, CancellationToken.None).ConfigureAwait(true);
+            files += deleted;
+            Deleted.Add(deleted);
+            LogSegmentDeleted(logger, segment.CollectionId, segment.PartitionId, segment.SegmentId, deleted);
+        }
+
         return files;
     }
+
+    private static DateTimeOffset Min(DateTimeOffset a, DateTimeOffset b) => a < b ? a : b;
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Deleted segment {CollectionId}/{PartitionId}/{SegmentId} (replaced by compaction, or never completed): {Files} files")]
+    private static partial void LogSegmentDeleted(ILogger logger, long collectionId, long partitionId, long segmentId, int files);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Deleted the history of dropped collection {CollectionId} (partition {PartitionId}; none: all of it): {Files} files, dropped at {DroppedAt:O}")]
     private static partial void LogDeleted(ILogger logger, long collectionId, long? partitionId, int files, DateTimeOffset droppedAt);

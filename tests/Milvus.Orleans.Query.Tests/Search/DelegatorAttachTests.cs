@@ -71,6 +71,14 @@ public sealed class DelegatorAttachTests : IAsyncLifetime
             public IAsyncEnumerable<SegmentManifest> ListSegmentsAsync(CancellationToken cancellationToken) => inner.ListSegmentsAsync(cancellationToken);
 
             public Task<int> DeleteAsync(long collectionId, long? partitionId, CancellationToken cancellationToken) => inner.DeleteAsync(collectionId, partitionId, cancellationToken);
+
+            public Task<SegmentManifest> WriteFilesAsync(SealedSegment segment, CancellationToken cancellationToken) => inner.WriteFilesAsync(segment, cancellationToken);
+
+            public Task CommitAsync(SegmentManifest manifest, CancellationToken cancellationToken) => inner.CommitAsync(manifest, cancellationToken);
+
+            public IAsyncEnumerable<StoredSegment> ListStoredAsync(CancellationToken cancellationToken) => inner.ListStoredAsync(cancellationToken);
+
+            public Task<int> DeleteSegmentAsync(SegmentKey key, CancellationToken cancellationToken) => inner.DeleteSegmentAsync(key, cancellationToken);
         }
     }
 }

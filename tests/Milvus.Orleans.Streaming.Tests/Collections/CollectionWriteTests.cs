@@ -198,14 +198,14 @@ public sealed class CollectionWriteTests() : ClusterTests(3)
         var query = (float[])TestRows.Rows(12, 1).Column("vec")!.Values;
 
         var counts = (
-            await client.CountAsync("parted", null, strong, ["p1"], ct),
-            await client.CountAsync("parted", null, strong, [Names.DefaultPartition], ct),
-            await client.CountAsync("parted", null, strong, ["p1", Names.DefaultPartition], ct),
+            await client.CountAsync("parted", null, strong, ["p1"], cancellationToken: ct),
+            await client.CountAsync("parted", null, strong, [Names.DefaultPartition], cancellationToken: ct),
+            await client.CountAsync("parted", null, strong, ["p1", Names.DefaultPartition], cancellationToken: ct),
             await client.CountAsync("parted", null, strong, cancellationToken: ct));
         var searched = await client.SearchAsync("parted", [query], 100, new Client.SearchParameters(Consistency: strong, Partitions: ["p1"]), ct);
         var queried = await client.QueryAsync("parted", "id >= 0", new Client.QueryParameters(Consistency: strong, Partitions: ["p1"]), ct);
         var got = await client.GetAsync("parted", PrimaryKeys.Of(0, 10, 20), consistency: strong, partitions: ["p1"], cancellationToken: ct);
-        var unknown = await Assert.ThrowsAsync<MilvusException>(() => client.CountAsync("parted", null, strong, ["p9"], ct));
+        var unknown = await Assert.ThrowsAsync<MilvusException>(() => client.CountAsync("parted", null, strong, ["p9"], cancellationToken: ct));
 
         Assert.Equal((10L, 15L, 25L, 25L), counts);
         Assert.Equal(Enumerable.Range(10, 10).Select(i => (long)i), TestRows.Keys(searched[0].Rows).Order());
@@ -225,7 +225,7 @@ public sealed class CollectionWriteTests() : ClusterTests(3)
         await client.CreatePartitionAsync("later", "p2", ct);
         await client.InsertAsync("later", TestRows.Rows(0, 3), "p2", ct);
 
-        Assert.Equal(3L, await other.CountAsync("later", null, Query.ConsistencyLevel.Strong, ["p2"], ct));
+        Assert.Equal(3L, await other.CountAsync("later", null, Query.ConsistencyLevel.Strong, ["p2"], cancellationToken: ct));
     }
 
     [Fact]

@@ -99,6 +99,7 @@ public sealed class ServiceBoundaryTests(ServiceBoundaryTests.Fixture fixture) :
                 "ICatalogGrain.CreatePartitionAsync", "ICatalogGrain.DescribeCollectionAsync", "ICatalogGrain.DropAliasAsync",
                 "ICatalogGrain.DropCollectionAsync", "ICatalogGrain.DropIndexAsync", "ICatalogGrain.DropPartitionAsync", "ICatalogGrain.ListAliasesAsync",
                 "ICatalogGrain.ListCollectionsAsync", "ICatalogGrain.RenameCollectionAsync", "ICatalogGrain.SetLoadedAsync", "ICatalogGrain.SetReplicasAsync",
+                "ICompactionGrain.CompactAsync", "ICompactionGrain.GetStateAsync",
                 "IQueryDelegatorGrain.GetIndexProgressAsync", "IQueryDelegatorGrain.GetStatusAsync", "IQueryDelegatorGrain.LoadAsync", "IQueryDelegatorGrain.QueryAsync",
                 "IQueryDelegatorGrain.ReleaseAsync", "IQueryDelegatorGrain.SearchAsync",
                 "IStreamingCoordinatorGrain.GetTopologyAsync", "ITsoGrain.NextAsync",
