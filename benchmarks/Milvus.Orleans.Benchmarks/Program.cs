@@ -1,6 +1,6 @@
 using Milvus.Orleans.Benchmarks;
 
-// Usage: wal|streaming|failover|recovery|memory|query|rest [--quick], streaming [--quick] --wal blob (blob beside local),
+// Usage: wal|streaming|failover|recovery|memory|query|rest|lifecycle [--quick], streaming [--quick] --wal blob (blob beside local),
 // fuzz [--minutes N]. Prints key=value lines;
 // docs/benchmarks.md and docs/reliability.md record them with the machine.
 var quick = args.Contains("--quick");
@@ -25,6 +25,9 @@ switch (args)
     case ["query", ..]:
         await QueryBenchmark.RunAsync(rows: 100_000, quick ? TimeSpan.FromSeconds(10) : TimeSpan.FromSeconds(30), Console.Out);
         return 0;
+    case ["lifecycle", ..]:
+        await LifecycleBenchmark.RunAsync(rowsPerFlush: quick ? 20 : 100, quick ? TimeSpan.FromSeconds(10) : TimeSpan.FromSeconds(30), Console.Out);
+        return 0;
     case ["rest", ..]:
         await RestBenchmark.RunAsync(rows: quick ? 50_000 : 200_000, quick ? TimeSpan.FromSeconds(10) : TimeSpan.FromSeconds(30), Console.Out);
         return 0;
@@ -35,6 +38,6 @@ switch (args)
         await FuzzBenchmark.RunAsync(TimeSpan.FromMinutes(1), Console.Out);
         return 0;
     default:
-        await Console.Error.WriteLineAsync("usage: Milvus.Orleans.Benchmarks wal|streaming|failover|recovery|memory|query|rest [--quick] | streaming [--quick] --wal blob | fuzz [--minutes N]");
+        await Console.Error.WriteLineAsync("usage: Milvus.Orleans.Benchmarks wal|streaming|failover|recovery|memory|query|rest|lifecycle [--quick] | streaming [--quick] --wal blob | fuzz [--minutes N]");
         return 2;
 }

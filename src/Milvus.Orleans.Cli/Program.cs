@@ -18,6 +18,7 @@ root.Subcommands.Add(ReadCommands.Search());
 root.Subcommands.Add(ReadCommands.Query());
 root.Subcommands.Add(ReadCommands.Count());
 root.Subcommands.Add(FlushCommand.Create());
+root.Subcommands.Add(CompactCommand.Create());
 root.Subcommands.Add(StatusCommand.Create());
 root.Subcommands.Add(DemoCommand.Create());
 var parse = root.Parse(args);
