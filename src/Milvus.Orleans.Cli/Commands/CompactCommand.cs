@@ -75,6 +75,10 @@ internal static class CompactCommand
         var took = state is { Started: { } started, Finished: { } finished } ? $" in {(finished - started).TotalSeconds:0.0} s" : string.Empty;
         AnsiConsole.MarkupLineInterpolated(
             CultureInfo.InvariantCulture,
-            $"[bold]{name}[/]: compaction {state.Phase.ToString().ToLowerInvariant()}{took}: {state.Done}/{state.Planned} segments written, {state.SegmentsBefore} → {state.SegmentsAfter} segments, {state.BytesRead / 1e6:0.0} MB read, {state.BytesWritten / 1e6:0.0} MB written, {state.RowsRemoved} rows removed");
+            $"[bold]{name}[/]: compaction {state.Phase.ToString().ToLowerInvariant()}{took}: {state.Done}/{state.Planned} segments written, {state.SegmentsBefore} → {state.SegmentsAfter} segments, {Size(state.BytesRead)} read, {Size(state.BytesWritten)} written, {state.RowsRemoved} rows removed");
     }
+
+    private static string Size(long bytes) => bytes < 1_000_000
+        ? string.Create(CultureInfo.InvariantCulture, $"{bytes / 1e3:0.0} kB")
+        : string.Create(CultureInfo.InvariantCulture, $"{bytes / 1e6:0.0} MB");
 }

@@ -116,21 +116,8 @@ internal sealed partial class QueryDelegatorGrain(
         var readTs = ReadTs(snapshot, request.AsOf);
         var local = BlockReads.Search(LocalBlocks(snapshot, schema, request.PartitionIds), request, schema, _deletes, readTs, options.Value.HnswEf);
         var metric = schema.Field(request.VectorField)!.Metric;
-        var epoch = BeginRead();
-        IReadOnlyList<SearchHits>[] remote;
-        try
-        {
-            remote = await Task.WhenAll(ByNode(snapshot, request.PartitionIds).Select(node => OnNodeAsync(
-                node.Key,
-                node.Value,
-                schema,
-                (grain, deletes) => grain.SearchAsync(new NodeSearch(VChannel, node.Value, request, readTs, deletes))))).ConfigureAwait(true);
-        }
-        finally
-        {
-            EndRead(epoch);
-        }
-
+        var remote = await FromNodesAsync(
+            snapshot, request.PartitionIds, schema, (grain, segments, deletes) => grain.SearchAsync(new NodeSearch(VChannel, segments, request, readTs, deletes))).ConfigureAwait(true);
         IReadOnlyList<SearchHits> merged = [.. local.Select((hits, q) => ReadMerge.Hits([hits, .. remote.Select(r => r[q])], metric, request.TopK))];
         QueryMetrics.SearchDuration.Record(time.GetElapsedTime(started).TotalMilliseconds);
         return merged;
@@ -145,21 +132,8 @@ internal sealed partial class QueryDelegatorGrain(
         var snapshot = Take(source);
         var readTs = ReadTs(snapshot, request.AsOf);
         var local = BlockReads.Query([.. LocalBlocks(snapshot, schema, request.PartitionIds).Select(b => b.Block)], request, schema, _deletes, readTs);
-        var epoch = BeginRead();
-        QueryResult[] remote;
-        try
-        {
-            remote = await Task.WhenAll(ByNode(snapshot, request.PartitionIds).Select(node => OnNodeAsync(
-                node.Key,
-                node.Value,
-                schema,
-                (grain, deletes) => grain.QueryAsync(new NodeQuery(VChannel, node.Value, request, readTs, deletes))))).ConfigureAwait(true);
-        }
-        finally
-        {
-            EndRead(epoch);
-        }
-
+        var remote = await FromNodesAsync(
+            snapshot, request.PartitionIds, schema, (grain, segments, deletes) => grain.QueryAsync(new NodeQuery(VChannel, segments, request, readTs, deletes))).ConfigureAwait(true);
         var merged = ReadMerge.Rows([local, .. remote], schema.PrimaryKey.Name, request.Limit);
         QueryMetrics.QueryDuration.Record(time.GetElapsedTime(started).TotalMilliseconds);
         return merged;
@@ -476,6 +450,25 @@ internal sealed partial class QueryDelegatorGrain(
         return _placed.Where(p => !inMemory.Contains(p.Key) && (partitions?.Contains(PartitionOf(p.Key)) ?? true))
             .GroupBy(p => p.Value, p => p.Key)
             .ToDictionary(g => g.Key, g => g.ToArray());
+    }
+
+    /// <summary>
+    /// Asks every query node holding segments of <paramref name="snapshot"/>'s read (of <paramref name="partitions"/>)
+    /// for its part. The read counts itself until every node answered, so the segments it took stay on the nodes.
+    /// </summary>
+    private async Task<T[]> FromNodesAsync<T>(
+        VChannelSnapshot snapshot, IReadOnlyList<long>? partitions, CollectionSchema schema, Func<IQueryNodeGrain, long[], ShardDeletes, Task<T>> call)
+    {
+        var epoch = BeginRead();
+        try
+        {
+            return await Task.WhenAll(ByNode(snapshot, partitions).Select(node => OnNodeAsync(
+                node.Key, node.Value, schema, (grain, deletes) => call(grain, node.Value, deletes)))).ConfigureAwait(true);
+        }
+        finally
+        {
+            EndRead(epoch);
+        }
     }
 
     /// <summary>

@@ -15,14 +15,7 @@ public sealed class AsOfReadTests : IAsyncLifetime
     private const int Dimension = 4;
     private InProcessMilvusCluster _cluster = null!;
 
-    public async ValueTask InitializeAsync() => _cluster = await InProcessMilvusCluster.StartAsync(
-        1,
-        new Dictionary<string, string?>
-        {
-            ["Milvus:Streaming:PChannels"] = "2",
-            ["Milvus:Query:IndexMinRows"] = "100000000",
-            ["Milvus:Compaction:IntervalMinutes"] = "0",
-        });
+    public async ValueTask InitializeAsync() => _cluster = await CompactionSteps.StartAsync(("Milvus:Query:IndexMinRows", "100000000"));
 
     public async ValueTask DisposeAsync() => await _cluster.DisposeAsync();
 
@@ -50,19 +43,17 @@ public sealed class AsOfReadTests : IAsyncLifetime
         Remember(growing.Ts, k => k is >= 10 and < 15, 0);
 
         var beforeCompaction = await ReadAllAsync(client, timeline, ct);
-        await client.CompactAsync("timeline", ct);
-        var compaction = await Poll.UntilAsync(() => client.GetCompactionStateAsync("timeline", ct), s => s.Phase != CompactionPhase.Running, TimeSpan.FromSeconds(60), ct);
+        var compaction = await CompactionSteps.CompactAsync(client, "timeline", ct);
         var afterCompaction = await Poll.UntilAsync(
             () => ReadAllAsync(client, timeline, ct), _ => true, TimeSpan.FromSeconds(30), ct);
-        var shards = await Poll.UntilAsync(
-            () => client.GetShardStatusAsync("timeline", cancellationToken: ct), s => s.Sum(x => x.SegmentsByNode.Values.Sum()) == 1, TimeSpan.FromSeconds(30), ct);
+        var segments = await Poll.UntilAsync(() => CompactionSteps.SegmentsAsync(client, "timeline", ct), n => n == 1, TimeSpan.FromSeconds(30), ct);
         var afterSwap = await ReadAllAsync(client, timeline, ct);
 
         var expected = timeline.Select(Expected).ToList();
         Assert.Equal(expected, beforeCompaction);
         Assert.Equal((CompactionPhase.Completed, 3, 1, 0L), (compaction.Phase, compaction.SegmentsBefore, compaction.SegmentsAfter, compaction.RowsRemoved));
         Assert.Equal(expected, afterCompaction);
-        Assert.Equal(1, shards.Sum(s => s.SegmentsByNode.Values.Sum()));
+        Assert.Equal(1, segments);
         Assert.Equal(expected, afterSwap);
 
         void Remember(HybridTimestamp at, Func<long, bool> keys, int? generation)

@@ -16,15 +16,8 @@ public sealed class CompactionRemovalTests : IAsyncLifetime
     private const int Dimension = 8;
     private InProcessMilvusCluster _cluster = null!;
 
-    public async ValueTask InitializeAsync() => _cluster = await InProcessMilvusCluster.StartAsync(
-        1,
-        new Dictionary<string, string?>
-        {
-            ["Milvus:Streaming:PChannels"] = "2",
-            ["Milvus:Query:IndexMinRows"] = "50",
-            ["Milvus:Compaction:IntervalMinutes"] = "0",
-            ["Milvus:History:RetentionHours"] = "0",
-        });
+    public async ValueTask InitializeAsync() =>
+        _cluster = await CompactionSteps.StartAsync(("Milvus:Query:IndexMinRows", "50"), ("Milvus:History:RetentionHours", "0"));
 
     public async ValueTask DisposeAsync() => await _cluster.DisposeAsync();
 
@@ -50,8 +43,8 @@ public sealed class CompactionRemovalTests : IAsyncLifetime
         }
 
         await client.LoadCollectionAsync("purged", ct);
-        var state = await CompactAndWaitAsync(client, "purged", ct);
-        await Poll.UntilAsync(() => SegmentsOnNodesAsync(client, "purged", ct), n => n == 1, TimeSpan.FromSeconds(30), ct);
+        var state = await CompactionSteps.CompactAsync(client, "purged", ct);
+        await Poll.UntilAsync(() => CompactionSteps.SegmentsAsync(client, "purged", ct), n => n == 1, TimeSpan.FromSeconds(30), ct);
         var folders = await FoldersAsync(ct);
         var compacted = folders.Single(f => f.Value.Contains("manifest.json") && f.Value.Any(n => n.StartsWith("hnsw-", StringComparison.Ordinal))).Key;
         var swept = await _cluster.SiloGrains.GetGrain<IHistoryCollectorGrain>(0).SweepAsync();
@@ -86,15 +79,9 @@ public sealed class CompactionRemovalTests : IAsyncLifetime
         await InsertAsync(client, "expiring", 20, 5, random, live, ct);
         await client.FlushAsync("expiring", ct);
 
-        var state = await CompactAndWaitAsync(client, "expiring", ct);
+        var state = await CompactionSteps.CompactAsync(client, "expiring", ct);
 
         Assert.Equal((CompactionPhase.Completed, 2, 1, 20L), (state.Phase, state.SegmentsBefore, state.SegmentsAfter, state.RowsRemoved));
-    }
-
-    private static async Task<CompactionState> CompactAndWaitAsync(MilvusClient client, string collection, CancellationToken ct)
-    {
-        await client.CompactAsync(collection, ct);
-        return await Poll.UntilAsync(() => client.GetCompactionStateAsync(collection, ct), s => s.Phase != CompactionPhase.Running, TimeSpan.FromSeconds(60), ct);
     }
 
     /// <summary>Each segment folder of history with its files' names, in order.</summary>
@@ -102,9 +89,6 @@ public sealed class CompactionRemovalTests : IAsyncLifetime
         (await _cluster.History.GetBlobsAsync(new GetBlobsOptions { Prefix = "history/" }, ct).Select(b => b.Name).ToListAsync(ct))
             .GroupBy(n => n[..n.LastIndexOf('/')])
             .ToDictionary(g => g.Key, g => g.Select(n => n[(n.LastIndexOf('/') + 1)..]).Order(StringComparer.Ordinal).ToArray());
-
-    private static async Task<int> SegmentsOnNodesAsync(MilvusClient client, string collection, CancellationToken ct) =>
-        (await client.GetShardStatusAsync(collection, cancellationToken: ct)).Sum(s => s.SegmentsByNode.Values.Sum() + s.SealedInMemory);
 
     private static async Task InsertAsync(MilvusClient client, string collection, long first, int count, Random random, Dictionary<long, float[]> live, CancellationToken ct)
     {

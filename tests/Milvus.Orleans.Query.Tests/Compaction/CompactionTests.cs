@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using Milvus.Orleans.Client;
 using Milvus.Orleans.Data;
 using Milvus.Orleans.Grains;
 using Milvus.Orleans.History.Segments;
@@ -15,14 +14,7 @@ public sealed class CompactionTests : IAsyncLifetime
     private const int Dimension = 8;
     private InProcessMilvusCluster _cluster = null!;
 
-    public async ValueTask InitializeAsync() => _cluster = await InProcessMilvusCluster.StartAsync(
-        1,
-        new Dictionary<string, string?>
-        {
-            ["Milvus:Streaming:PChannels"] = "2",
-            ["Milvus:Query:IndexMinRows"] = "100000000",
-            ["Milvus:Compaction:IntervalMinutes"] = "0",
-        });
+    public async ValueTask InitializeAsync() => _cluster = await CompactionSteps.StartAsync(("Milvus:Query:IndexMinRows", "100000000"));
 
     public async ValueTask DisposeAsync() => await _cluster.DisposeAsync();
 
@@ -49,13 +41,13 @@ public sealed class CompactionTests : IAsyncLifetime
 
         TestContext.Current.TestOutputHelper?.WriteLine($"1,000 inserts and flushes: {clock.Elapsed.TotalSeconds:F1} s");
         await client.LoadCollectionAsync("flushed", ct);
-        var before = await SegmentsOnNodesAsync(client, "flushed", ct);
+        var before = await CompactionSteps.SegmentsAsync(client, "flushed", ct);
         var loop = OracleSearchLoop.Start(_cluster, "flushed", live, Dimension, random);
         await Poll.UntilAsync(() => Task.FromResult(loop.Searches), n => n >= 20, TimeSpan.FromSeconds(30), ct);
 
         var started = await client.CompactAsync("flushed", ct);
         var state = await Poll.UntilAsync(() => client.GetCompactionStateAsync("flushed", ct), s => s.Phase != CompactionPhase.Running, TimeSpan.FromSeconds(120), ct);
-        var after = await Poll.UntilAsync(() => SegmentsOnNodesAsync(client, "flushed", ct), n => n == 1, TimeSpan.FromSeconds(30), ct);
+        var after = await Poll.UntilAsync(() => CompactionSteps.SegmentsAsync(client, "flushed", ct), n => n == 1, TimeSpan.FromSeconds(30), ct);
         var searchesAfterSwap = loop.Searches;
         await Poll.UntilAsync(() => Task.FromResult(loop.Searches), n => n >= searchesAfterSwap + 20, TimeSpan.FromSeconds(30), ct);
         await loop.StopAsync();
@@ -72,7 +64,4 @@ public sealed class CompactionTests : IAsyncLifetime
         var compacted = Assert.Single(manifests);
         Assert.Equal((4_000, 1_000), (compacted.Rows, compacted.CompactedFrom!.Count));
     }
-
-    private static async Task<int> SegmentsOnNodesAsync(MilvusClient client, string collection, CancellationToken ct) =>
-        (await client.GetShardStatusAsync(collection, cancellationToken: ct)).Sum(s => s.SegmentsByNode.Values.Sum() + s.SealedInMemory);
 }
