@@ -262,8 +262,10 @@ internal sealed partial class QueryDelegatorGrain(
 
         await recovery.Replayed.ConfigureAwait(true);
         // What history holds of the shard: its deletes known here, its segments on query nodes.
+        var version = await CompactionVersionAsync().ConfigureAwait(true);
         var sealedSegments = await HistorySegmentsAsync().ConfigureAwait(true);
         Swap(await LoadFromHistoryAsync(sealedSegments).ConfigureAwait(true), sealedSegments, recovery);
+        _compactionVersion = version;
         _recovery?.Unwatch(VChannel, Key);
         _recovery = recovery;
         LogAttached(logger, Key, sealedSegments.Count, _deletes.Count);
@@ -295,8 +297,10 @@ internal sealed partial class QueryDelegatorGrain(
     {
         await LoadCollectionAsync().ConfigureAwait(true);
         var checkpoint = await checkpoints.ReadAsync(ChannelNames.PChannelOf(VChannel), CancellationToken.None).ConfigureAwait(true);
+        var version = await CompactionVersionAsync().ConfigureAwait(true);
         var sealedSegments = await HistorySegmentsAsync().ConfigureAwait(true);
         Swap(await LoadFromHistoryAsync(sealedSegments).ConfigureAwait(true), sealedSegments, recovery: null);
+        _compactionVersion = version;
         var follower = reads.Follow(VChannel, _collection!, checkpoint, sealedSegments);
         var older = _follower;
         _recovery?.Unwatch(VChannel, Key);
@@ -631,11 +635,9 @@ internal sealed partial class QueryDelegatorGrain(
     {
         try
         {
-            var version = await GrainFactory.GetGrain<ICompactionSchedule>(CollectionId).GetVersionAsync().ConfigureAwait(true);
-            if (version != _compactionVersion && (_recovery is not null || _follower is not null))
+            if (await CompactionVersionAsync().ConfigureAwait(true) != _compactionVersion)
             {
                 await RelistAsync().ConfigureAwait(true);
-                _compactionVersion = version;
             }
         }
         catch (Exception ex)
@@ -652,6 +654,7 @@ internal sealed partial class QueryDelegatorGrain(
     private async Task RelistAsync()
     {
         var (follower, recovery) = (_follower, _recovery);
+        var version = await CompactionVersionAsync().ConfigureAwait(true);
         var inMemory = recovery is null ? [] : Take(new ShardSource(recovery, null)).Sealed.Select(k => k.Segment.Key.SegmentId).ToHashSet();
         var live = await HistorySegmentsAsync().ConfigureAwait(true);
         var added = live.Where(m => !_placed.ContainsKey(m.SegmentId) && !inMemory.Contains(m.SegmentId)).ToArray();
@@ -663,6 +666,7 @@ internal sealed partial class QueryDelegatorGrain(
         }
 
         Swap(placed, live, recovery);
+        _compactionVersion = version;
         if (follower is not null)
         {
             foreach (var manifest in added)
@@ -671,6 +675,12 @@ internal sealed partial class QueryDelegatorGrain(
             }
         }
     }
+
+    /// <summary>
+    /// The version of the collection's compaction, read before a listing: the listing then holds every swap it counts
+    /// (a compaction counts a swap once its manifest is written).
+    /// </summary>
+    private Task<string> CompactionVersionAsync() => GrainFactory.GetGrain<ICompactionSchedule>(CollectionId).GetVersionAsync();
 
     /// <summary>
     /// One step for reads: the segments just <paramref name="placed"/> are read from now on, and the segments those of

@@ -10,14 +10,11 @@ namespace Milvus.Orleans.Query.Tests.Compaction;
 /// Reads as of past timestamps against an oracle of the collection at each write: inserts, deletes and upserts at
 /// known timestamps, in growing data and in sealed segments, before and after compaction merged the segments.
 /// </summary>
-public sealed class AsOfReadTests : IAsyncLifetime
+[Collection(ExactReadsGroup.Name)]
+public sealed class AsOfReadTests(ExactReadsCluster fixture)
 {
     private const int Dimension = 4;
-    private InProcessMilvusCluster _cluster = null!;
-
-    public async ValueTask InitializeAsync() => _cluster = await CompactionSteps.StartAsync(("Milvus:Query:IndexMinRows", "100000000"));
-
-    public async ValueTask DisposeAsync() => await _cluster.DisposeAsync();
+    private readonly InProcessMilvusCluster _cluster = fixture.Cluster;
 
     [Fact]
     public async Task ReadsAsOfEachWrite_BeforeAndAfterCompaction_MatchTheOracleAtThatTimestamp()

@@ -30,3 +30,22 @@ internal static class CompactionSteps
     public static async Task<int> SegmentsAsync(MilvusClient client, string collection, CancellationToken ct) =>
         (await client.GetShardStatusAsync(collection, cancellationToken: ct)).Sum(s => s.SegmentsByNode.Values.Sum() + s.SealedInMemory);
 }
+
+/// <summary>
+/// One cluster for the compaction tests that read exactly (no graphs: every answer equals the oracle's), shared by
+/// their classes; each test uses collections of its own.
+/// </summary>
+public sealed class ExactReadsCluster : IAsyncLifetime
+{
+    public InProcessMilvusCluster Cluster { get; private set; } = null!;
+
+    public async ValueTask InitializeAsync() => Cluster = await CompactionSteps.StartAsync(("Milvus:Query:IndexMinRows", "100000000"));
+
+    public async ValueTask DisposeAsync() => await Cluster.DisposeAsync();
+}
+
+[CollectionDefinition(Name)]
+public sealed class ExactReadsGroup : ICollectionFixture<ExactReadsCluster>
+{
+    public const string Name = "exact reads";
+}

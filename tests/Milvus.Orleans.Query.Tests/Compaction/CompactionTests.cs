@@ -9,14 +9,11 @@ using Milvus.Orleans.Testing;
 namespace Milvus.Orleans.Query.Tests.Compaction;
 
 /// <summary>Compaction through the SDK against an in-process cluster, with reads running through it.</summary>
-public sealed class CompactionTests : IAsyncLifetime
+[Collection(ExactReadsGroup.Name)]
+public sealed class CompactionTests(ExactReadsCluster fixture)
 {
     private const int Dimension = 8;
-    private InProcessMilvusCluster _cluster = null!;
-
-    public async ValueTask InitializeAsync() => _cluster = await CompactionSteps.StartAsync(("Milvus:Query:IndexMinRows", "100000000"));
-
-    public async ValueTask DisposeAsync() => await _cluster.DisposeAsync();
+    private readonly InProcessMilvusCluster _cluster = fixture.Cluster;
 
     [Fact]
     public async Task CompactAsync_AfterAThousandSmallFlushes_LeavesOneSegmentAndSearchesMatchTheOracleBeforeDuringAndAfter()
@@ -51,7 +48,7 @@ public sealed class CompactionTests : IAsyncLifetime
         var searchesAfterSwap = loop.Searches;
         await Poll.UntilAsync(() => Task.FromResult(loop.Searches), n => n >= searchesAfterSwap + 20, TimeSpan.FromSeconds(30), ct);
         await loop.StopAsync();
-        var manifests = await new AzureBlobHistoryStore(_cluster.History).ListSegmentsAsync(ct).ToListAsync(ct);
+        var manifests = await new AzureBlobHistoryStore(_cluster.History).ListSegmentsAsync((await client.DescribeCollectionAsync("flushed", ct)).Id, ct).ToListAsync(ct);
 
         Assert.Equal(1_000, before);
         Assert.Equal(CompactionPhase.Running, started.Phase);
