@@ -29,7 +29,7 @@ internal static class CompactionPlanner
     public static List<CompactionTask> Merges(IEnumerable<SegmentManifest> segments, long targetBytes)
     {
         var tasks = new List<CompactionTask>();
-        foreach (var shard in segments.Where(s => Bytes(s) < targetBytes / 2).GroupBy(s => (s.PartitionId, s.VChannel)))
+        foreach (var shard in segments.Where(s => Bytes(s) < targetBytes / 2).GroupBy(s => (s.PartitionId, ShardOf(s))))
         {
             var group = new List<SegmentManifest>();
             var bytes = 0L;
@@ -54,10 +54,13 @@ internal static class CompactionPlanner
         {
             if (group.Count > 1)
             {
-                tasks.Add(new CompactionTask(group[0].PartitionId, group[0].VChannel ?? string.Empty, group[0].PChannel, group));
+                tasks.Add(new CompactionTask(group[0].PartitionId, ShardOf(group[0]), group[0].PChannel, group));
             }
         }
     }
+
+    /// <summary>The shard (vchannel) a segment belongs to; empty for a manifest written before manifests named it.</summary>
+    public static string ShardOf(SegmentManifest segment) => segment.VChannel ?? string.Empty;
 
     /// <summary>The bytes of a segment's files as stored.</summary>
     public static long Bytes(SegmentManifest segment) => segment.Files.Sum(f => f.Bytes);

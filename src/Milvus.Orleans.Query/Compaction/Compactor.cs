@@ -58,21 +58,21 @@ internal sealed partial class Compactor(
         {
             var checkpoint = await checkpoints.ReadAsync(pchannel, cancellationToken).ConfigureAwait(false);
             var horizon = Math.Min(RetainedFrom(), checkpoint?.Timestamp ?? 0);
-            foreach (var vchannel in live.Where(m => m.PChannel == pchannel).Select(m => m.VChannel ?? string.Empty).Distinct(StringComparer.Ordinal))
+            foreach (var vchannel in live.Where(m => m.PChannel == pchannel).Select(CompactionPlanner.ShardOf).Distinct(StringComparer.Ordinal))
             {
-                shards[vchannel] = new Shard(checkpoint, horizon, await DeletesAsync(live.Where(m => m.VChannel == vchannel), schema, horizon, cancellationToken).ConfigureAwait(false));
+                shards[vchannel] = new Shard(checkpoint, horizon, await DeletesAsync(live.Where(m => CompactionPlanner.ShardOf(m) == vchannel), schema, horizon, cancellationToken).ConfigureAwait(false));
             }
         }
 
-        var settled = live.Where(m => CompactionPlanner.IsSettled(m, shards[m.VChannel ?? string.Empty].Checkpoint)).ToList();
+        var settled = live.Where(m => CompactionPlanner.IsSettled(m, shards[CompactionPlanner.ShardOf(m)].Checkpoint)).ToList();
         var tasks = CompactionPlanner.Merges(settled, segments.Value.MaxSizeMb * 1024L * 1024);
         var merged = tasks.SelectMany(t => t.Inputs).Select(m => m.SegmentId).ToHashSet();
         foreach (var segment in settled.Where(m => !merged.Contains(m.SegmentId) && m.Rows > 0))
         {
-            var shard = shards[segment.VChannel ?? string.Empty];
+            var shard = shards[CompactionPlanner.ShardOf(segment)];
             if (await IsWorthRewritingAsync(segment, schema, shard, checkedSegments, cancellationToken).ConfigureAwait(false))
             {
-                tasks.Add(new CompactionTask(segment.PartitionId, segment.VChannel ?? string.Empty, segment.PChannel, [segment]));
+                tasks.Add(new CompactionTask(segment.PartitionId, CompactionPlanner.ShardOf(segment), segment.PChannel, [segment]));
             }
         }
 
