@@ -56,6 +56,12 @@ internal sealed partial class QueryDelegatorGrain(
     /// <summary>Every this many hand-off rounds the collection's compaction is asked whether it swapped segments in.</summary>
     private const int CompactionRounds = 10;
 
+    /// <summary>
+    /// Most segments one load call hands a node: a node loads a call's segments at once, and a thousand small ones in
+    /// one call can outlast the response timeout on a busy silo.
+    /// </summary>
+    private const int LoadBatch = 64;
+
     private readonly DeleteLog _deletes = new();
     private readonly Dictionary<long, long> _placed = [];
     private readonly Dictionary<long, long> _partitions = [];
@@ -494,7 +500,7 @@ internal sealed partial class QueryDelegatorGrain(
                 {
                     LogNodeReload(logger, Key, node, ex.Message);
                     _sent[node] = 0;
-                    await GrainFactory.GetGrain<IQueryNodeGrain>(node).LoadAsync(VChannel, schema, [.. segmentIds.Select(id => new SegmentRef(PartitionOf(id), id))]).ConfigureAwait(true);
+                    await LoadOnNodeAsync(node, schema, [.. segmentIds.Select(id => new SegmentRef(PartitionOf(id), id))]).ConfigureAwait(true);
                     throw new MilvusException(ErrorCode.ChannelNotReady, $"Query node {node} reloaded segments of '{VChannel}'; retry.");
                 }
                 catch (Exception ex) when (TransientRetry.IsTransient(ex))
@@ -567,13 +573,22 @@ internal sealed partial class QueryDelegatorGrain(
         await Task.WhenAll(plan.Select(p => TransientRetry.RunAsync(
             async () =>
             {
-                await GrainFactory.GetGrain<IQueryNodeGrain>(p.Key).LoadAsync(VChannel, schema, p.Value).ConfigureAwait(true);
+                await LoadOnNodeAsync(p.Key, schema, p.Value).ConfigureAwait(true);
                 return true;
             },
             TimeSpan.FromSeconds(60),
             time,
             CancellationToken.None))).ConfigureAwait(true);
         return [.. plan.SelectMany(p => p.Value.Select(segment => (segment.SegmentId, p.Key)))];
+    }
+
+    /// <summary>Loads <paramref name="segments"/> on <paramref name="node"/>, <see cref="LoadBatch"/> per call (loading again what it holds costs nothing).</summary>
+    private async Task LoadOnNodeAsync(long node, CollectionSchema schema, IReadOnlyList<SegmentRef> segments)
+    {
+        foreach (var batch in segments.Chunk(LoadBatch))
+        {
+            await GrainFactory.GetGrain<IQueryNodeGrain>(node).LoadAsync(VChannel, schema, batch).ConfigureAwait(true);
+        }
     }
 
     /// <summary>Records where segments were loaded: reads ask those nodes for them from now on.</summary>
