@@ -1,5 +1,5 @@
 using Microsoft.Extensions.Configuration;
-using System.Text.Json;
+using Milvus.Orleans.Hosting;
 
 namespace Milvus.Orleans.AppHost;
 
@@ -23,14 +23,6 @@ internal sealed record LocalService(
 
 internal static class LocalServices
 {
-    /// <summary>The pinned Azurite release; 3.37.0 needs <c>--skipApiVersionCheck</c> for Azure.Storage.Blobs 12.30.</summary>
-    private const string AzuriteVersion = "3.37.0";
-
-    /// <summary>Azurite's well-known development account; only ever used against loopback.</summary>
-    private const string AzuriteAccount = "devstoreaccount1";
-
-    private const string AzuriteKey = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==";
-
     /// <summary>
     /// <c>ConnectionStrings:{name}</c> if configured, else Garnet hosted by our own project, durable in
     /// <paramref name="dataPath"/> (append-only file fsynced per write, replayed at start).
@@ -64,52 +56,7 @@ internal static class LocalServices
             return new(builder.AddConnectionString(name), null);
         }
 
-        Directory.CreateDirectory(dataPath);
-        var installPath = Path.Combine(toolsPath, "azurite");
-        var azurite = builder.AddExecutable(
-                "azurite",
-                "node",
-                dataPath,
-                Path.Combine(installPath, "node_modules", "azurite", "dist", "src", "blob", "main.js"),
-                "--blobHost", "127.0.0.1",
-                "--location", dataPath,
-                "--skipApiVersionCheck")
-            .WithEndpoint(name: "blob", scheme: "http", isProxied: false);
-        var endpoint = azurite.GetEndpoint("blob");
-        azurite.WithArgs(context =>
-        {
-            context.Args.Add("--blobPort");
-            context.Args.Add(endpoint.Property(EndpointProperty.TargetPort));
-        });
-        azurite.WithTcpHealthCheck(endpoint);
-
-        if (!IsInstalled(installPath, "azurite", AzuriteVersion))
-        {
-            Directory.CreateDirectory(installPath);
-            var install = builder.AddExecutable(
-                "azurite-install", "npm", installPath,
-                "install", "--no-audit", "--no-fund", "--prefix", installPath, $"azurite@{AzuriteVersion}");
-            azurite.WaitForCompletion(install);
-        }
-
-        // The address, not the endpoint's "localhost" URL: the Azure SDK reads account/container/blob from the path only
-        // for an IP host, and for a named one it would take the account for the container (blob names lose a level).
-        var connectionString = builder.AddConnectionString(
-            name,
-            ReferenceExpression.Create(
-                $"DefaultEndpointsProtocol=http;AccountName={AzuriteAccount};AccountKey={AzuriteKey};BlobEndpoint=http://127.0.0.1:{endpoint.Property(EndpointProperty.Port)}/{AzuriteAccount};"));
-        return new(connectionString, azurite);
-    }
-
-    private static bool IsInstalled(string prefix, string package, string version)
-    {
-        var manifest = Path.Combine(prefix, "node_modules", package, "package.json");
-        if (!File.Exists(manifest))
-        {
-            return false;
-        }
-
-        using var document = JsonDocument.Parse(File.ReadAllText(manifest));
-        return document.RootElement.TryGetProperty("version", out var installed) && installed.GetString() == version;
+        var (azurite, connectionString) = builder.AddAzuriteBlobs("azurite", dataPath, toolsPath);
+        return new(builder.AddConnectionString(name, connectionString), azurite);
     }
 }

@@ -54,7 +54,10 @@ public sealed partial class MilvusClient
     public static readonly TimeSpan BoundedStaleness = TimeSpan.FromSeconds(5);
 
     /// <summary>Spans of the SDK's reads, parents of the grain calls they make (exported by the service defaults).</summary>
-    private static readonly ActivitySource Telemetry = new("Milvus.Orleans");
+    private static readonly ActivitySource Telemetry = new(TelemetrySourceName);
+
+    /// <summary>The name of the SDK's trace source (spans of searches, queries and their grain calls).</summary>
+    public const string TelemetrySourceName = "Milvus.Orleans";
 
     /// <summary>The output field of a count, as Milvus names it.</summary>
     private const string CountField = "count(*)";

@@ -24,7 +24,7 @@ public sealed partial class MilvusClient(IClusterClient cluster, TimeProvider? t
     private readonly ConcurrentDictionary<string, byte> _refreshing = new(StringComparer.Ordinal);
     private readonly TimeProvider _time = timeProvider ?? TimeProvider.System;
 
-    /// <summary>Signals a silo going (registered by <see cref="MilvusClientHostingExtensions.AddMilvusClient"/>), or null.</summary>
+    /// <summary>Signals a silo going (registered by <see cref="MilvusClientHostingExtensions.AddMilvusClusterChanges"/>), or null.</summary>
     private readonly ClusterChanges? _changes = cluster.ServiceProvider.GetService<ClusterChanges>();
 
     /// <summary>How long a call keeps retrying while a channel moves; 30 s by default.</summary>

@@ -30,6 +30,47 @@ public static class MilvusClientHostingExtensions
             TlsCertificatePassword = configuration["Milvus:Security:TlsCertificatePassword"],
         };
         configure?.Invoke(options);
+        AddClient(builder, options);
+        return builder;
+    }
+
+    /// <summary>
+    /// The client integration: connects the host to the cluster named by connection string
+    /// <c>ConnectionStrings:<paramref name="connectionName"/></c> (what the Aspire hosting integration's
+    /// <c>WithReference</c> hands a project; see <see cref="MilvusClientOptions.FromConnectionString"/>) and registers
+    /// <see cref="MilvusClient"/>, a health check named after the connection that asks the cluster for its active
+    /// silos, and the SDK's and Orleans' trace sources for OpenTelemetry (each can be turned off in <paramref name="configure"/>).
+    /// </summary>
+    public static IHostApplicationBuilder AddMilvusClient(
+        this IHostApplicationBuilder builder, string connectionName, Action<MilvusClientOptions>? configure = null)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        ArgumentException.ThrowIfNullOrWhiteSpace(connectionName);
+        var connectionString = builder.Configuration.GetConnectionString(connectionName)
+            ?? throw new MilvusException(
+                ErrorCode.InvalidArgument,
+                $"No connection string '{connectionName}': reference the cluster from the AppHost (WithReference) or set ConnectionStrings:{connectionName}.");
+        var options = MilvusClientOptions.FromConnectionString(connectionString);
+        configure?.Invoke(options);
+        AddClient(builder, options);
+        if (!options.DisableHealthChecks)
+        {
+            builder.Services.AddHealthChecks().AddCheck<ClusterHealthCheck>(connectionName);
+        }
+
+        if (!options.DisableTracing)
+        {
+            builder.Services.AddOpenTelemetry().WithTracing(tracing => tracing
+                .AddSource(MilvusClient.TelemetrySourceName)
+                .AddSource("Microsoft.Orleans.Runtime")
+                .AddSource("Microsoft.Orleans.Application"));
+        }
+
+        return builder;
+    }
+
+    private static void AddClient(IHostApplicationBuilder builder, MilvusClientOptions options)
+    {
         if (string.IsNullOrWhiteSpace(options.RedisConnectionString))
         {
             throw new MilvusException(
@@ -64,7 +105,6 @@ public static class MilvusClientHostingExtensions
             }
         });
         builder.Services.AddSingleton<MilvusClient>();
-        return builder;
     }
 
     /// <summary>

@@ -35,4 +35,50 @@ public sealed class MilvusClientOptions
 
     /// <summary>The password of <see cref="TlsCertificatePath"/>; defaults to <c>Milvus:Security:TlsCertificatePassword</c>.</summary>
     public string? TlsCertificatePassword { get; set; }
+
+    /// <summary>With a connection name: leave out the health check that asks the cluster for its active silos.</summary>
+    public bool DisableHealthChecks { get; set; }
+
+    /// <summary>With a connection name: leave out the SDK's and Orleans' trace sources from OpenTelemetry.</summary>
+    public bool DisableTracing { get; set; }
+
+    /// <summary>
+    /// Options from a connection string as the Aspire hosting integration hands it to a project that references the
+    /// cluster: <c>ClusterId=…;ServiceId=…;Token=user:password;Redis=host:port</c> (also <c>TlsCertificatePath</c> and
+    /// <c>TlsCertificatePassword</c>); keys are case-insensitive, unknown ones are refused.
+    /// </summary>
+    public static MilvusClientOptions FromConnectionString(string connectionString)
+    {
+        ArgumentNullException.ThrowIfNull(connectionString);
+        var parts = new System.Data.Common.DbConnectionStringBuilder();
+        try
+        {
+            parts.ConnectionString = connectionString;
+        }
+        catch (ArgumentException ex)
+        {
+            throw new MilvusException(ErrorCode.InvalidArgument, $"The connection string is not a list of key=value pairs: {ex.Message}");
+        }
+
+        var options = new MilvusClientOptions();
+        foreach (string key in parts.Keys)
+        {
+            var value = parts[key] as string;
+            switch (key.ToUpperInvariant())
+            {
+                case "REDIS": options.RedisConnectionString = value; break;
+                case "CLUSTERID": options.ClusterId = value; break;
+                case "SERVICEID": options.ServiceId = value ?? DefaultServiceId; break;
+                case "TOKEN": options.Token = value; break;
+                case "TLSCERTIFICATEPATH": options.TlsCertificatePath = value; break;
+                case "TLSCERTIFICATEPASSWORD": options.TlsCertificatePassword = value; break;
+                default:
+                    throw new MilvusException(
+                        ErrorCode.InvalidArgument,
+                        $"The connection string has key '{key}': known are Redis, ClusterId, ServiceId, Token, TlsCertificatePath, TlsCertificatePassword.");
+            }
+        }
+
+        return options;
+    }
 }

@@ -2,7 +2,7 @@ using System.Diagnostics;
 
 namespace Milvus.Orleans.Testing;
 
-/// <summary>What one run of the command line printed and returned.</summary>
+/// <summary>What one run of a program printed and returned.</summary>
 public sealed record CliResult(int ExitCode, string Output, string Error);
 
 /// <summary>
@@ -12,13 +12,22 @@ public sealed record CliResult(int ExitCode, string Output, string Error);
 public static class CliProcess
 {
     /// <summary>Runs <c>milvus-orleans</c> with <paramref name="arguments"/> and waits for it to exit.</summary>
-    public static async Task<CliResult> RunAsync(IReadOnlyDictionary<string, string?> environment, IEnumerable<string> arguments, CancellationToken cancellationToken)
+    public static Task<CliResult> RunAsync(IReadOnlyDictionary<string, string?> environment, IEnumerable<string> arguments, CancellationToken cancellationToken) =>
+        RunAsync("dotnet", [BuiltProjects.Assembly("Milvus.Orleans.Cli", "milvus-orleans.dll"), .. arguments], environment, workingDirectory: null, cancellationToken);
+
+    /// <summary>
+    /// Runs <paramref name="program"/> with <paramref name="arguments"/> (in <paramref name="workingDirectory"/> when
+    /// given, with <paramref name="environment"/> added to this process') and waits for it to exit; cancelled, it is killed.
+    /// </summary>
+    public static async Task<CliResult> RunAsync(
+        string program, IEnumerable<string> arguments, IReadOnlyDictionary<string, string?> environment, string? workingDirectory, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(environment);
-        var start = new ProcessStartInfo("dotnet", [BuiltProjects.Assembly("Milvus.Orleans.Cli", "milvus-orleans.dll"), .. arguments])
+        var start = new ProcessStartInfo(program, arguments)
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
+            WorkingDirectory = workingDirectory ?? string.Empty,
         };
         foreach (var (key, value) in environment)
         {

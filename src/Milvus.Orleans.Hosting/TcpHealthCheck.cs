@@ -1,18 +1,23 @@
 using System.Net.Sockets;
+using Aspire.Hosting;
+using Aspire.Hosting.ApplicationModel;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 
-namespace Milvus.Orleans.AppHost;
+namespace Milvus.Orleans.Hosting;
 
 /// <summary>
 /// Ready once the endpoint accepts a TCP connection, so dependents wait for a server that listens rather than
 /// for a process that merely started.
 /// </summary>
-internal static class TcpHealthCheck
+public static class TcpHealthCheck
 {
+    /// <summary>Adds a health check that is healthy once <paramref name="endpoint"/> accepts a TCP connection.</summary>
     public static IResourceBuilder<T> WithTcpHealthCheck<T>(this IResourceBuilder<T> resource, EndpointReference endpoint)
         where T : IResource
     {
+        ArgumentNullException.ThrowIfNull(resource);
+        ArgumentNullException.ThrowIfNull(endpoint);
         var key = $"{resource.Resource.Name}-tcp";
         resource.ApplicationBuilder.Services.AddHealthChecks().AddAsyncCheck(key, async cancellationToken =>
         {
@@ -24,7 +29,7 @@ internal static class TcpHealthCheck
             try
             {
                 using var client = new TcpClient();
-                await client.ConnectAsync(endpoint.Host, endpoint.Port, cancellationToken);
+                await client.ConnectAsync(endpoint.Host, endpoint.Port, cancellationToken).ConfigureAwait(false);
                 return HealthCheckResult.Healthy();
             }
             catch (SocketException ex)
