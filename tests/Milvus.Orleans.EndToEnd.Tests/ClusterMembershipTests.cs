@@ -1,4 +1,5 @@
 using Milvus.Orleans.Grains;
+using Milvus.Orleans.Testing;
 namespace Milvus.Orleans.EndToEnd.Tests;
 
 public sealed class ClusterMembershipTests
@@ -6,7 +7,7 @@ public sealed class ClusterMembershipTests
     [Fact]
     public async Task Cluster_WhenTheSiloHostingTheTsoStops_ConvergesToTwoActiveSilosAndCallsSucceed()
     {
-        using var scope = new TestScope(TimeSpan.FromMinutes(5));
+        using var scope = new TestScope(TimeSpan.FromMinutes(5), TestContext.Current.CancellationToken);
         var ct = scope.Token;
         await using var run = await AppHostRun.StartAsync(scope.DataPath, ct);
 

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.RegularExpressions;
 using Aspire.Hosting.ApplicationModel;
 using Microsoft.Extensions.DependencyInjection;
+using Milvus.Orleans.Testing;
 
 namespace Milvus.Orleans.EndToEnd.Tests;
 
@@ -11,7 +12,7 @@ public sealed partial class DemoTests
     [Fact]
     public async Task AppHost_WithTheDemoOn_RunsItToCompletionAndPrintsRecallAbove95Percent()
     {
-        using var scope = new TestScope(TimeSpan.FromMinutes(6));
+        using var scope = new TestScope(TimeSpan.FromMinutes(6), TestContext.Current.CancellationToken);
         var ct = scope.Token;
         await using var run = await AppHostRun.StartAsync(scope.DataPath, ct, demoRows: 20_000);
         var output = new List<string>();

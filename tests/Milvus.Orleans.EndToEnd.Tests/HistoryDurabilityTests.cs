@@ -24,7 +24,7 @@ public sealed class HistoryDurabilityTests
     [Fact]
     public async Task History_WhenEverySiloStopsAndTheAppHostStartsAgain_HoldsEveryRowOnceWithItsVectorAndNoDeletedRow()
     {
-        using var scope = new TestScope(TimeSpan.FromMinutes(12));
+        using var scope = new TestScope(TimeSpan.FromMinutes(12), TestContext.Current.CancellationToken);
         var ct = scope.Token;
         var expected = new Dictionary<string, SortedSet<long>>();
         var expectedDeleted = new Dictionary<string, long[]>();

@@ -1,4 +1,5 @@
 using Milvus.Orleans.Schema;
+using Milvus.Orleans.Testing;
 using StackExchange.Redis;
 
 namespace Milvus.Orleans.EndToEnd.Tests;
@@ -8,7 +9,7 @@ public sealed class MetadataDurabilityTests
     [Fact]
     public async Task Metadata_WhenTheAppHostStopsAndStartsAgain_IsStillInGarnet()
     {
-        using var scope = new TestScope(TimeSpan.FromMinutes(6));
+        using var scope = new TestScope(TimeSpan.FromMinutes(6), TestContext.Current.CancellationToken);
         var ct = scope.Token;
         var schema = new CollectionSchema("kept", [FieldSchema.Int64Key("id"), FieldSchema.FloatVector("vec", 4)], ShardCount: 2);
 

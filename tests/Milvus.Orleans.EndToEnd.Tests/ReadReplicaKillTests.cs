@@ -22,7 +22,7 @@ public sealed class ReadReplicaKillTests
     [Fact]
     public async Task SearchAsync_WithTwoReplicasWhileTheOwnerSiloIsKilled_NeverFailsAndEqualsTheOracle()
     {
-        using var scope = new TestScope(TimeSpan.FromMinutes(5));
+        using var scope = new TestScope(TimeSpan.FromMinutes(5), TestContext.Current.CancellationToken);
         var ct = scope.Token;
         using var garnet = new EmbeddedGarnet();
         await using var azurite = await AzuriteServer.StartAsync();

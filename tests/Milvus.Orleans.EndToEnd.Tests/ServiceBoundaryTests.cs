@@ -166,7 +166,7 @@ public sealed class ServiceBoundaryTests(ServiceBoundaryTests.SecuredAppHost hos
 
     public sealed class SecuredAppHost : IAsyncLifetime
     {
-        private readonly TestScope _scope = new(TimeSpan.FromMinutes(10));
+        private readonly TestScope _scope = new(TimeSpan.FromMinutes(10), TestContext.Current.CancellationToken);
 
         internal AppHostRun Run { get; private set; } = null!;
 

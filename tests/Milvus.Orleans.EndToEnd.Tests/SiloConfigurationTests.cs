@@ -12,7 +12,7 @@ public sealed class SiloConfigurationTests
     [InlineData("Milvus__Security__TlsCertificatePath", "/nonexistent/cluster.pfx", "Milvus:Security:TlsCertificatePath = '/nonexistent/cluster.pfx' cannot be used: ")]
     public async Task Silo_WhenAnOptionIsWrong_RefusesToStartNamingTheKey(string key, string value, string message)
     {
-        using var scope = new TestScope(TimeSpan.FromMinutes(1));
+        using var scope = new TestScope(TimeSpan.FromMinutes(1), TestContext.Current.CancellationToken);
         // Everything else a silo needs to get as far as start-up; nothing listens on port 1.
         var environment = SiloProcess.Environment(redis: "127.0.0.1:1", blobs: "UseDevelopmentStorage=true", clusterId: "unstarted", walPath: scope.DataPath);
         environment[key] = value;

@@ -26,7 +26,7 @@ public sealed class SiloKillTests
     [InlineData("blob")]
     public async Task InsertAsync_WhileASiloIsKilledEveryFiveSeconds_LeavesEveryAcknowledgedRowInHistoryExactlyOnce(string wal)
     {
-        using var scope = new TestScope(TimeSpan.FromMinutes(8));
+        using var scope = new TestScope(TimeSpan.FromMinutes(8), TestContext.Current.CancellationToken);
         var ct = scope.Token;
         using var garnet = new EmbeddedGarnet();
         await using var azurite = await AzuriteServer.StartAsync();

@@ -2,6 +2,7 @@ using Milvus.Orleans.Client;
 using Milvus.Orleans.Data;
 using Milvus.Orleans.Messages;
 using Milvus.Orleans.Schema;
+using Milvus.Orleans.Testing;
 
 namespace Milvus.Orleans.EndToEnd.Tests;
 
@@ -10,7 +11,7 @@ public sealed class StreamingEndToEndTests
     [Fact]
     public async Task InsertAsync_ThroughTheAppHost_IsLoggedOnDiskAndDeliveredToASubscriber()
     {
-        using var scope = new TestScope(TimeSpan.FromMinutes(4));
+        using var scope = new TestScope(TimeSpan.FromMinutes(4), TestContext.Current.CancellationToken);
         var ct = scope.Token;
         await using var run = await AppHostRun.StartAsync(scope.DataPath, ct);
         await run.WaitForActiveSilosAsync(AppHostRun.Silos, TimeSpan.FromSeconds(60), ct);

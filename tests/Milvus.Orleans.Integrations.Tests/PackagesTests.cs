@@ -13,12 +13,12 @@ public sealed class PackagesTests
     [Fact]
     public async Task Packages_RestoredIntoAFreshProject_StoreAndSearchThroughVectorData()
     {
-        using var scratch = new Scratch(TimeSpan.FromMinutes(8));
+        using var scratch = new TestScope(TimeSpan.FromMinutes(8), TestContext.Current.CancellationToken);
         var ct = scratch.Token;
         var root = AzuriteServer.RepositoryRoot();
         // A version of its own: the global packages folder never serves an earlier run's package under the same one.
         var version = $"0.0.1-test.{Guid.NewGuid():N}";
-        var feed = Path.Combine(scratch.Path, "feed");
+        var feed = Path.Combine(scratch.DataPath, "feed");
         var configuration = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar)).Parent!.Name;
         try
         {
@@ -31,11 +31,11 @@ public sealed class PackagesTests
             using var garnet = new EmbeddedGarnet();
             var azurite = await SharedAzurite.GetAsync();
             var clusterId = $"packages-{Guid.NewGuid():N}";
-            var wal = Directory.CreateDirectory(Path.Combine(scratch.Path, "wal")).FullName;
+            var wal = Directory.CreateDirectory(Path.Combine(scratch.DataPath, "wal")).FullName;
             using var silo = SiloProcess.Start(SiloProcess.Environment(garnet.ConnectionString, azurite.ConnectionString, clusterId, wal));
             await WaitForClusterAsync(garnet.ConnectionString, clusterId, silo, ct);
 
-            var app = WriteFreshProject(Path.Combine(scratch.Path, "app"), feed, version);
+            var app = WriteFreshProject(Path.Combine(scratch.DataPath, "app"), feed, version);
             var run = await CliProcess.RunAsync(
                 "dotnet", ["run", "--project", app],
                 new Dictionary<string, string?> { ["ConnectionStrings__milvus"] = $"ClusterId={clusterId};Redis={garnet.ConnectionString}" },

@@ -1,3 +1,4 @@
+using Milvus.Orleans.Testing;
 using System.Net.Http.Json;
 using Aspire.Hosting.ApplicationModel;
 using Aspire.Hosting.Testing;
@@ -12,10 +13,10 @@ public sealed class SampleTests
     [Fact]
     public async Task Sample_WhenStarted_StoresItsDocumentsAndAnswersSearches()
     {
-        using var scratch = new Scratch(TimeSpan.FromMinutes(5));
+        using var scratch = new TestScope(TimeSpan.FromMinutes(5), TestContext.Current.CancellationToken);
         var ct = scratch.Token;
         var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.VectorSearch_AppHost>(
-            [$"--DataPath={scratch.Path}", "--WebPort=0", "--Parameters:milvus-root-password=sample-test-password"], ct);
+            [$"--DataPath={scratch.DataPath}", "--WebPort=0", "--Parameters:milvus-root-password=sample-test-password"], ct);
         await using var app = await builder.BuildAsync(ct);
         await app.StartAsync(ct);
         await app.ResourceNotifications.WaitForResourceHealthyAsync("web", ct);

@@ -85,6 +85,23 @@ public sealed class CollectionTests(VectorStoreCluster fixture)
     }
 
     [Fact]
+    public async Task UpsertAsync_WithOneKeyTwiceInABatch_KeepsTheLastRecord()
+    {
+        var hotels = fixture.Store.GetCollection<long, Hotel>(fixture.NewName("twice"));
+        await hotels.EnsureCollectionExistsAsync(Ct);
+        var first = HotelNumber(3);
+        var last = HotelNumber(3);
+        last.Name = "the last one";
+
+        await hotels.UpsertAsync([first, HotelNumber(4), last], Ct);
+
+        Assert.Equal(2, await fixture.Cluster.Client.CountAsync(hotels.Name, consistency: Query.ConsistencyLevel.Strong, cancellationToken: Ct));
+        Assert.Equal("the last one", (await hotels.GetAsync(3, cancellationToken: Ct))!.Name);
+        var hits = await hotels.SearchAsync(first.Location, 5, new VectorSearchOptions<Hotel> { VectorProperty = h => h.Location }, Ct).ToListAsync(Ct);
+        Assert.Equal([3L, 4L], hits.Select(h => h.Record.Id).Order());
+    }
+
+    [Fact]
     public async Task GetAsync_WithSkipAndTop_PagesInKeyOrder()
     {
         var hotels = fixture.Store.GetCollection<long, Hotel>(fixture.NewName("paging"));

@@ -93,6 +93,22 @@ public sealed class RowBatch(IReadOnlyList<FieldColumn> columns)
                 ?? throw new ArgumentException($"A batch lacks field '{c.Name}'.", nameof(batches)))]))]);
     }
 
+    /// <summary>
+    /// The batch with only the last row of each key of column <paramref name="keyField"/>, in their order: what an
+    /// upsert that names a key twice leaves, as two upserts one after the other would. The batch itself when no key repeats.
+    /// </summary>
+    public RowBatch LastPerKey(string keyField)
+    {
+        var keys = Column(keyField)?.Values ?? throw new ArgumentException($"The batch lacks field '{keyField}'.", nameof(keyField));
+        var last = new Dictionary<object, int>(keys.Length);
+        for (var row = 0; row < keys.Length; row++)
+        {
+            last[keys.GetValue(row)!] = row;
+        }
+
+        return last.Count == keys.Length ? this : Select([.. last.Values.Order()]);
+    }
+
     /// <summary>This batch with <paramref name="column"/> added (an assigned AutoId key).</summary>
     public RowBatch With(FieldColumn column) => new([.. Columns, column]);
 

@@ -314,6 +314,10 @@ internal sealed class VChannelGrain(
         else
         {
             CheckShard(collection, rows.Column(key.Name)!.Values);
+            if (kind == MessageKind.Upsert)
+            {
+                rows = rows.LastPerKey(key.Name);
+            }
         }
 
         var messages = Split(collectionId, partition, requestId, txnId, rows.EstimatedBytes, rows.RowCount, (start, count, txn) =>

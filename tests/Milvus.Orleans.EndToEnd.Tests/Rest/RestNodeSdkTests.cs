@@ -16,7 +16,7 @@ public sealed class RestNodeSdkTests(ServiceBoundaryTests.SecuredAppHost host)
     [Fact]
     public async Task HttpClient_WhenItRunsAScriptAgainstTheAppHost_GetsMilvusRepliesForEveryCall()
     {
-        using var scope = new TestScope(TimeSpan.FromMinutes(4));
+        using var scope = new TestScope(TimeSpan.FromMinutes(4), TestContext.Current.CancellationToken);
         var ct = scope.Token;
         var sdk = await NpmTools.EnsureInstalledAsync("milvus-node-sdk", NodeSdk, Path.Combine("node_modules", "@zilliz", "milvus2-sdk-node", "package.json"));
         await host.Run.App.ResourceNotifications.WaitForResourceHealthyAsync("rest", ct);
