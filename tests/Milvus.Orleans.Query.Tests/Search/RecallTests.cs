@@ -10,14 +10,16 @@ using Milvus.Orleans.Testing;
 namespace Milvus.Orleans.Query.Tests.Search;
 
 /// <summary>
-/// HNSW recall through the whole read path: 100,000 clustered 128-d rows per metric, 80,000 sealed on query nodes
-/// (with graphs) and 20,000 growing, 5 % deleted; 1,000 queries against exact nearest neighbours of the live rows.
+/// HNSW recall through the whole read path: 30,000 clustered 128-d rows per metric, 24,000 sealed on query nodes
+/// (with graphs) and 6,000 growing, 5 % deleted; 1,000 queries against exact nearest neighbours of the live rows. The
+/// recall at 100,000 rows is the <c>query</c> benchmark's and the demo's; here the graphs' CPU is shared with the rest
+/// of a suite on two cores.
 /// </summary>
 public sealed class RecallTests : IAsyncLifetime
 {
     private const int Dimension = 128;
-    private const int Rows = 100_000;
-    private const int Sealed = 80_000;
+    private const int Rows = 30_000;
+    private const int Sealed = 24_000;
     private const int Queries = 1_000;
     private const int TopK = 10;
     private InProcessMilvusCluster _cluster = null!;
