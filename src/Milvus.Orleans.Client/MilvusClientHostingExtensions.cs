@@ -75,14 +75,14 @@ public static class MilvusClientHostingExtensions
         {
             throw new MilvusException(
                 ErrorCode.InvalidArgument,
-                "No Redis connection string: set ConnectionStrings:redis or MilvusClientOptions.RedisConnectionString.");
+                "No Redis connection string: set ConnectionStrings:redis, Redis=… in the cluster's connection string, or MilvusClientOptions.RedisConnectionString.");
         }
 
         if (string.IsNullOrWhiteSpace(options.ClusterId))
         {
             throw new MilvusException(
                 ErrorCode.InvalidArgument,
-                "No cluster id: set Orleans:ClusterId or MilvusClientOptions.ClusterId to the id the AppHost logged.");
+                "No cluster id: set Orleans:ClusterId, ClusterId=… in the cluster's connection string, or MilvusClientOptions.ClusterId to the id the AppHost logged.");
         }
 
         var certificate = LoadCertificate(options);

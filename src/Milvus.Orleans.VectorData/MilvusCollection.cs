@@ -21,9 +21,6 @@ public class MilvusCollection<TKey, TRecord> : VectorStoreCollection<TKey, TReco
     where TKey : notnull
     where TRecord : class
 {
-    /// <summary>The name reported as the store's system in metadata and errors.</summary>
-    public const string SystemName = "milvus-orleans";
-
     // Each write request stays well below the service's 64 MiB limit.
     private const long MaxBatchBytes = 16L * 1024 * 1024;
 
@@ -68,7 +65,7 @@ public class MilvusCollection<TKey, TRecord> : VectorStoreCollection<TKey, TReco
         // Distance functions and index kinds the service lacks are refused here, not at the first write.
         _ = CollectionSchemas.Of(name, _model, _options.ShardCount);
         _mapper = new RecordMapper(_model);
-        _metadata = new VectorStoreCollectionMetadata { VectorStoreSystemName = SystemName, CollectionName = name };
+        _metadata = new VectorStoreCollectionMetadata { VectorStoreSystemName = MilvusVectorStore.SystemName, CollectionName = name };
     }
 
     /// <inheritdoc />
@@ -310,7 +307,7 @@ public class MilvusCollection<TKey, TRecord> : VectorStoreCollection<TKey, TReco
         {
             throw new VectorStoreException($"{operation} on collection '{Name}' failed: {ex.Message}", ex)
             {
-                VectorStoreSystemName = SystemName,
+                VectorStoreSystemName = MilvusVectorStore.SystemName,
                 CollectionName = Name,
                 OperationName = operation,
             };

@@ -8,9 +8,12 @@ namespace Milvus.Orleans.VectorData;
 /// <summary>The collections of a Milvus.Orleans cluster as a <c>Microsoft.Extensions.VectorData</c> store.</summary>
 public sealed class MilvusVectorStore : VectorStore
 {
+    /// <summary>The name reported as the store's system in metadata and errors.</summary>
+    public const string SystemName = "milvus-orleans";
+
     private readonly MilvusClient _client;
     private readonly MilvusVectorStoreOptions _options;
-    private readonly VectorStoreMetadata _metadata = new() { VectorStoreSystemName = MilvusCollection<long, object>.SystemName };
+    private readonly VectorStoreMetadata _metadata = new() { VectorStoreSystemName = SystemName };
 
     /// <summary>A store over <paramref name="client"/>'s cluster.</summary>
     public MilvusVectorStore(MilvusClient client, MilvusVectorStoreOptions? options = null)
@@ -91,7 +94,7 @@ public sealed class MilvusVectorStore : VectorStore
         {
             throw new VectorStoreException($"{operation} failed: {ex.Message}", ex)
             {
-                VectorStoreSystemName = MilvusCollection<long, object>.SystemName,
+                VectorStoreSystemName = SystemName,
                 OperationName = operation,
             };
         }

@@ -3,7 +3,7 @@ using Microsoft.Extensions.Hosting;
 using Milvus.Orleans.Client;
 using Milvus.Orleans.Testing;
 
-namespace Milvus.Orleans.Integrations.Tests;
+namespace Milvus.Orleans.EndToEnd.Tests;
 
 /// <summary>The packages as a user gets them: packed, restored from a folder feed into a project of its own, and used.</summary>
 public sealed class PackagesTests

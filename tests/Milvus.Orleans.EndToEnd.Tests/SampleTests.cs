@@ -3,7 +3,7 @@ using System.Net.Http.Json;
 using Aspire.Hosting.ApplicationModel;
 using Aspire.Hosting.Testing;
 
-namespace Milvus.Orleans.Integrations.Tests;
+namespace Milvus.Orleans.EndToEnd.Tests;
 
 /// <summary>The sample under samples/VectorSearch, started as its README says: its AppHost, with the hosting integration.</summary>
 public sealed class SampleTests
