@@ -73,7 +73,7 @@ public class MilvusCollection<TKey, TRecord> : VectorStoreCollection<TKey, TReco
 
     /// <inheritdoc />
     public override Task<bool> CollectionExistsAsync(CancellationToken cancellationToken = default) =>
-        RunAsync("CollectionExists", async () => (await _client.ListCollectionsAsync(cancellationToken).ConfigureAwait(false)).Contains(Name, StringComparer.Ordinal));
+        StoreCalls.ExistsAsync(_client, Name, Name, cancellationToken);
 
     /// <summary>Creates the collection if it does not exist (schema from the record model), then loads it for reads.</summary>
     public override Task EnsureCollectionExistsAsync(CancellationToken cancellationToken = default) =>
@@ -94,19 +94,7 @@ public class MilvusCollection<TKey, TRecord> : VectorStoreCollection<TKey, TReco
 
     /// <inheritdoc />
     public override Task EnsureCollectionDeletedAsync(CancellationToken cancellationToken = default) =>
-        RunAsync("EnsureCollectionDeleted", async () =>
-        {
-            try
-            {
-                await _client.DropCollectionAsync(Name, cancellationToken).ConfigureAwait(false);
-            }
-            catch (MilvusException ex) when (ex.Code == ErrorCode.CollectionNotFound)
-            {
-                // Already gone.
-            }
-
-            return true;
-        });
+        StoreCalls.DeleteAsync(_client, Name, Name, cancellationToken);
 
     /// <inheritdoc />
     public override async Task<TRecord?> GetAsync(TKey key, RecordRetrievalOptions? options = null, CancellationToken cancellationToken = default)
@@ -297,20 +285,5 @@ public class MilvusCollection<TKey, TRecord> : VectorStoreCollection<TKey, TReco
             : requested;
 
     /// <summary>Runs a call of the SDK, its errors as <see cref="VectorStoreException"/>s naming the store, collection and operation.</summary>
-    private async Task<T> RunAsync<T>(string operation, Func<Task<T>> call)
-    {
-        try
-        {
-            return await call().ConfigureAwait(false);
-        }
-        catch (MilvusException ex)
-        {
-            throw new VectorStoreException($"{operation} on collection '{Name}' failed: {ex.Message}", ex)
-            {
-                VectorStoreSystemName = MilvusVectorStore.SystemName,
-                CollectionName = Name,
-                OperationName = operation,
-            };
-        }
-    }
+    private Task<T> RunAsync<T>(string operation, Func<Task<T>> call) => StoreCalls.RunAsync(operation, Name, call);
 }

@@ -39,31 +39,19 @@ public sealed class MilvusVectorStore : VectorStore
     /// <inheritdoc />
     public override async IAsyncEnumerable<string> ListCollectionNamesAsync([EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
-        foreach (var name in await Run("ListCollectionNames", () => _client.ListCollectionsAsync(cancellationToken)).ConfigureAwait(false))
+        foreach (var name in await StoreCalls.RunAsync("ListCollectionNames", null, () => _client.ListCollectionsAsync(cancellationToken)).ConfigureAwait(false))
         {
             yield return name;
         }
     }
 
     /// <inheritdoc />
-    public override async Task<bool> CollectionExistsAsync(string name, CancellationToken cancellationToken = default) =>
-        (await Run("CollectionExists", () => _client.ListCollectionsAsync(cancellationToken)).ConfigureAwait(false)).Contains(name, StringComparer.Ordinal);
+    public override Task<bool> CollectionExistsAsync(string name, CancellationToken cancellationToken = default) =>
+        StoreCalls.ExistsAsync(_client, name, collection: null, cancellationToken);
 
     /// <inheritdoc />
     public override Task EnsureCollectionDeletedAsync(string name, CancellationToken cancellationToken = default) =>
-        Run("EnsureCollectionDeleted", async () =>
-        {
-            try
-            {
-                await _client.DropCollectionAsync(name, cancellationToken).ConfigureAwait(false);
-            }
-            catch (MilvusException ex) when (ex.Code == ErrorCode.CollectionNotFound)
-            {
-                // Already gone.
-            }
-
-            return true;
-        });
+        StoreCalls.DeleteAsync(_client, name, collection: null, cancellationToken);
 
     /// <inheritdoc />
     public override object? GetService(Type serviceType, object? serviceKey = null)
@@ -83,20 +71,4 @@ public sealed class MilvusVectorStore : VectorStore
         ShardCount = _options.ShardCount,
         Consistency = _options.Consistency,
     };
-
-    private static async Task<T> Run<T>(string operation, Func<Task<T>> call)
-    {
-        try
-        {
-            return await call().ConfigureAwait(false);
-        }
-        catch (MilvusException ex)
-        {
-            throw new VectorStoreException($"{operation} failed: {ex.Message}", ex)
-            {
-                VectorStoreSystemName = SystemName,
-                OperationName = operation,
-            };
-        }
-    }
 }
